@@ -1,0 +1,293 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prasar/prasar/api"
+	"github.com/prasar/prasar/connectors/sandbox"
+	"github.com/prasar/prasar/frontend"
+	"github.com/prasar/prasar/publisher"
+	"github.com/prasar/prasar/publisher/mongostore"
+	"github.com/prasar/prasar/publisher/passhash"
+	"github.com/prasar/prasar/publisher/sqlitestore"
+	"github.com/prasar/prasar/queue"
+)
+
+// Main is one prasar process: it opens what its mode needs in Run and
+// closes it, in the reverse order, in Close.
+type Main struct {
+	Config         Config
+	stdout, stderr io.Writer
+	log            *slog.Logger
+
+	store    publisher.Store
+	keyring  *publisher.Keyring
+	svc      *publisher.Service
+	embedded *queue.Embedded
+	redis    *queue.Redis
+	client   *queue.Client
+	worker   *queue.Server
+	sandbox  *sandbox.Server
+
+	listener net.Listener
+	http     *http.Server
+	httpDone chan error
+	demoPass string
+}
+
+// NewMain returns a Main for the configuration; nothing is opened yet.
+func NewMain(cfg Config, stdout, stderr io.Writer) *Main {
+	return &Main{Config: cfg, stdout: stdout, stderr: stderr}
+}
+
+func (m *Main) logger() *slog.Logger {
+	if m.log == nil {
+		opts := &slog.HandlerOptions{Level: m.Config.LogLevel}
+		if m.Config.LogFormat == "json" {
+			m.log = slog.New(slog.NewJSONHandler(m.stderr, opts))
+		} else {
+			m.log = slog.New(slog.NewTextHandler(m.stderr, opts))
+		}
+	}
+	return m.log
+}
+
+// Service returns the domain service (after Run).
+func (m *Main) Service() *publisher.Service { return m.svc }
+
+// Store returns the store (after Run).
+func (m *Main) Store() publisher.Store { return m.store }
+
+// Sandbox returns the sandbox platforms, or nil when none is in use.
+func (m *Main) Sandbox() *sandbox.Server { return m.sandbox }
+
+// URL returns the base URL (after Run, with the real port).
+func (m *Main) URL() string { return m.Config.BaseURL }
+
+// DemoPassword returns the demo users' password (serve mode).
+func (m *Main) DemoPassword() string { return m.demoPass }
+
+// Run opens the store and the queue, wires the service, and starts the HTTP
+// server and/or the workers for the mode. It returns once they run.
+func (m *Main) Run(ctx context.Context) (err error) {
+	c := &m.Config
+	log := m.logger()
+	serveHTTP := c.Mode == "serve" || c.Mode == "api"
+	runWorker := c.Mode == "serve" || c.Mode == "worker"
+
+	// Listen first: a taken port fails at once, and ":0" learns its port
+	// before the URLs that depend on it are used.
+	if serveHTTP {
+		if m.listener, err = net.Listen("tcp", c.Addr); err != nil {
+			return fmt.Errorf("listening on %s: %w", c.Addr, err)
+		}
+		c.setListenAddr(m.listener.Addr())
+	}
+
+	if m.store, err = openStore(ctx, *c); err != nil {
+		return err
+	}
+	var keySource string
+	if m.keyring, keySource, err = loadKeyring(*c); err != nil {
+		return fmt.Errorf("secret key: %w", err)
+	}
+
+	// The queue's Redis: configured, or in-process for `serve`.
+	redisURL := c.RedisURL
+	if redisURL == "" {
+		if m.embedded, err = queue.StartEmbedded(); err != nil {
+			return err
+		}
+		redisURL = m.embedded.URL()
+	}
+	if m.redis, err = queue.RedisFromURL(redisURL); err != nil {
+		return err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	err = m.redis.Ping(pingCtx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("redis at %s does not answer: %w", redactURL(redisURL), err)
+	}
+	qcfg := queue.Config{Concurrency: c.Concurrency, ShutdownTimeout: c.ShutdownTimeout, ReconcileEvery: c.ReconcileEvery}
+	if m.client, err = queue.NewClient(m.redis, qcfg); err != nil {
+		return err
+	}
+
+	// Platforms: connectors, and the sandbox for those without credentials.
+	if serveHTTP && c.anySandbox() {
+		m.sandbox = sandbox.New(sandbox.Options{Secret: []byte(m.keyring.Sign("prasar sandbox token secret")), BaseURL: c.SandboxURL})
+	}
+	conns, sandboxed, err := buildConnectors(*c)
+	if err != nil {
+		return err
+	}
+
+	m.svc, err = publisher.New(publisher.Config{BaseURL: c.BaseURL, SessionTTL: c.SessionTTL, MaxUploadBytes: c.MaxUploadBytes},
+		publisher.Deps{Store: m.store, Enqueuer: m.client, Connectors: conns, Keyring: m.keyring, Hasher: passhash.New(), Logger: log})
+	if err != nil {
+		return err
+	}
+
+	storeKind := "sqlite " + filepath.Join(c.DataDir, "prasar.db")
+	if c.MongoURI != "" {
+		storeKind = "mongodb " + redactURL(c.MongoURI) + " db " + c.MongoDatabase
+	}
+	redisKind := "redis " + redactURL(redisURL)
+	if m.embedded != nil {
+		redisKind = "in-process redis (embedded; the store re-queues lost work on restart)"
+	}
+	log.Info("prasar starting", "mode", c.Mode, "version", version, "base_url", c.BaseURL, "store", storeKind, "queue", redisKind,
+		"secret_key", keySource, "sandbox_platforms", strings.Join(sandboxed, ","), "koo_enabled", c.KooEnabled)
+
+	if c.Mode == "serve" && m.sandbox != nil {
+		var seeded bool
+		if m.demoPass, seeded, err = seedDemo(ctx, *c, m.store, m.svc, m.sandbox); err != nil {
+			return fmt.Errorf("seeding the demo: %w", err)
+		}
+		if seeded {
+			log.Info("demo seeded", "organisations", "70", "credentials", filepath.Join(c.DataDir, "demo-credentials.txt"))
+		}
+	}
+
+	if runWorker {
+		if m.worker, err = queue.NewServer(m.redis, qcfg, m.svc, log); err != nil {
+			return err
+		}
+		if err := m.worker.Start(); err != nil {
+			return fmt.Errorf("starting the queue workers: %w", err)
+		}
+	}
+
+	if serveHTTP {
+		checks := map[string]func(context.Context) error{"store": m.store.Ping, "queue": m.redis.Ping}
+		h := api.NewHandler(api.Config{BaseURL: c.BaseURL, MaxUploadBytes: c.MaxUploadBytes, ReadyChecks: checks}, m.svc, frontend.FS, log)
+		mux := http.NewServeMux()
+		if m.sandbox != nil {
+			mux.Handle("/sandbox/", m.sandbox.Handler())
+		}
+		mux.Handle("/", h)
+		m.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		m.httpDone = make(chan error, 1)
+		go func() { m.httpDone <- m.http.Serve(m.listener) }()
+		log.Info("http listening", "addr", m.listener.Addr().String(), "url", c.BaseURL)
+		if c.Mode == "serve" && m.demoPass != "" {
+			printDemo(m.stdout, c.BaseURL, m.demoPass)
+		}
+	}
+	return nil
+}
+
+// Close shuts down in order: stop taking requests, let the workers finish
+// (or hand their tasks back to the queue), then close the queue and the
+// store. It is safe to call after a failed Run.
+func (m *Main) Close() error {
+	var errs []error
+	timeout := m.Config.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = 20 * time.Second
+	}
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		if err := m.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		cancel()
+		if err := <-m.httpDone; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+		m.http = nil
+	} else if m.listener != nil {
+		m.listener.Close()
+	}
+	if m.worker != nil {
+		m.worker.Shutdown()
+		m.worker = nil
+	}
+	m.client = nil // it shares the Redis pool closed next
+	if m.redis != nil {
+		if err := m.redis.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		m.redis = nil
+	}
+	if m.embedded != nil {
+		m.embedded.Close()
+		m.embedded = nil
+	}
+	if m.store != nil {
+		if err := m.store.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		m.store = nil
+	}
+	if m.log != nil {
+		m.log.Info("prasar stopped")
+	}
+	return errors.Join(errs...)
+}
+
+// openStore opens MongoDB when MONGODB_URI is set, SQLite otherwise.
+func openStore(ctx context.Context, c Config) (publisher.Store, error) {
+	if c.MongoURI != "" {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		s, err := mongostore.Open(ctx, c.MongoURI, c.MongoDatabase)
+		if err != nil {
+			return nil, fmt.Errorf("opening MongoDB at %s: %w", redactURL(c.MongoURI), err)
+		}
+		return s, nil
+	}
+	if c.Mode == "api" || c.Mode == "worker" {
+		return nil, errors.New("MONGODB_URI is required")
+	}
+	s, err := sqlitestore.Open(filepath.Join(c.DataDir, "prasar.db"))
+	if err != nil {
+		return nil, fmt.Errorf("opening the SQLite store in %s: %w", c.DataDir, err)
+	}
+	return s, nil
+}
+
+// checkWorkerHealth reports whether a worker's store and Redis answer.
+func checkWorkerHealth(ctx context.Context, c Config) error {
+	s, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.Ping(ctx); err != nil {
+		return err
+	}
+	r, err := queue.RedisFromURL(c.RedisURL)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return r.Ping(ctx)
+}
+
+// redactURL hides a URL's password for logs.
+func redactURL(s string) string {
+	i := strings.Index(s, "://")
+	at := strings.LastIndex(s, "@")
+	if i < 0 || at < i {
+		return s
+	}
+	cred := s[i+3 : at]
+	if u, _, ok := strings.Cut(cred, ":"); ok {
+		return s[:i+3] + u + ":***" + s[at:]
+	}
+	return s
+}
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
