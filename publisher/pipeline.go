@@ -123,7 +123,9 @@ func (s *Service) Deliver(ctx context.Context, id string) error {
 	case d.Status.Final():
 		return nil
 	case d.Status == DeliverySending && d.LeaseUntil != nil && d.LeaseUntil.After(now):
-		return nil // another worker holds it; if it dies the lease lapses and the reconciler requeues
+		// Another worker holds it. Come back when its lease lapses: if that
+		// worker died, this task takes over (and looks the post up first).
+		return &RetryError{At: *d.LeaseUntil, Reason: "held by another worker"}
 	case d.Status == DeliveryRetrying && d.NextAttemptAt != nil && d.NextAttemptAt.After(now):
 		return &RetryError{At: *d.NextAttemptAt, Reason: "not due yet"}
 	}
@@ -137,6 +139,10 @@ func (s *Service) Deliver(ctx context.Context, id string) error {
 	started := s.now().UTC()
 	res, outcome := s.attempt(ctx, d)
 	res.At = s.now().UTC()
+	// Store the outcome even if the task's context was cancelled (timeout,
+	// shutdown) after the platform answered: a lost result costs a lease
+	// and a look-up.
+	ctx = context.WithoutCancel(ctx)
 	fin, err := s.store.FinishDelivery(ctx, id, token, res)
 	if IsCode(err, ECONFLICT) {
 		// The lease lapsed and another worker took over; it will look the

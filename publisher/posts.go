@@ -108,7 +108,7 @@ func (s *Service) CreatePost(ctx context.Context, in PostInput) (*Post, error) {
 	if p.Title == "" {
 		p.Title = defaultTitle(&p.Content)
 	}
-	p.ContentHash = p.Content.Hash(p.Targets)
+	p.ContentHash = revisionHash(&p.Content, p.Targets, p.ScheduledAt)
 	rev := &PostRevision{PostID: p.ID, Revision: 1, Content: p.Content, Targets: p.Targets, ContentHash: p.ContentHash, EditedBy: u.ID, EditedAt: now}
 	if err := s.store.CreatePost(ctx, p, rev); err != nil {
 		return nil, err
@@ -149,8 +149,8 @@ func (s *Service) UpdatePost(ctx context.Context, id string, expectRevision int,
 		return nil, err
 	}
 	now := s.now().UTC()
-	hash := in.Content.Hash(in.Targets)
-	changed := hash != p.ContentHash || !sameTime(in.ScheduledAt, p.ScheduledAt) || in.Title != p.Title
+	hash := revisionHash(&in.Content, in.Targets, in.ScheduledAt)
+	changed := hash != p.ContentHash || in.Title != p.Title
 	if !changed {
 		return p, nil
 	}
@@ -182,11 +182,16 @@ func (s *Service) UpdatePost(ctx context.Context, id string, expectRevision int,
 	return p, nil
 }
 
-func sameTime(a, b *time.Time) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
+// revisionHash identifies what a revision publishes: content, targets and
+// the scheduled time. A change of any of them makes a new revision, so an
+// approval (and its queued fan-out, whose task id names the revision)
+// always refers to exactly what was reviewed.
+func revisionHash(c *Content, targets []string, at *time.Time) string {
+	h := c.Hash(targets)
+	if at != nil {
+		h += "@" + at.UTC().Format(time.RFC3339)
 	}
-	return a.Equal(*b)
+	return h
 }
 
 // transition applies a review step to a post after checking who may take it.
