@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -93,7 +94,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		c.setListenAddr(m.listener.Addr())
 	}
 
-	if m.store, err = openStore(ctx, *c); err != nil {
+	if m.store, err = openStore(ctx, *c, log); err != nil {
 		return err
 	}
 	var keySource string
@@ -118,14 +119,18 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("redis at %s does not answer: %w", redactURL(redisURL), err)
 	}
-	qcfg := queue.Config{Concurrency: c.Concurrency, ShutdownTimeout: c.ShutdownTimeout, ReconcileEvery: c.ReconcileEvery}
+	qcfg := queue.Config{Concurrency: c.Concurrency, ShutdownTimeout: c.ShutdownTimeout, ReconcileEvery: c.ReconcileEvery, TaskCheckInterval: c.queuePoll}
 	if m.client, err = queue.NewClient(m.redis, qcfg); err != nil {
 		return err
 	}
 
 	// Platforms: connectors, and the sandbox for those without credentials.
 	if serveHTTP && c.anySandbox() {
-		m.sandbox = sandbox.New(sandbox.Options{Secret: []byte(m.keyring.Sign("prasar sandbox token secret")), BaseURL: c.SandboxURL})
+		m.sandbox = sandbox.New(sandbox.Options{Secret: []byte(m.keyring.Sign("prasar sandbox token secret")), BaseURL: c.SandboxURL, Logger: log})
+		// The sandbox's feeds survive restarts in the data directory.
+		if err := m.sandbox.LoadFile(m.sandboxFile()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			log.Warn("sandbox state not restored", "err", err)
+		}
 	}
 	conns, sandboxed, err := buildConnectors(*c)
 	if err != nil {
@@ -173,7 +178,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		h := api.NewHandler(api.Config{BaseURL: c.BaseURL, MaxUploadBytes: c.MaxUploadBytes, ReadyChecks: checks}, m.svc, frontend.FS, log)
 		mux := http.NewServeMux()
 		if m.sandbox != nil {
-			mux.Handle("/sandbox/", m.sandbox.Handler())
+			mux.Handle(sandbox.MountPath, m.sandbox.Handler())
 		}
 		mux.Handle("/", h)
 		m.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
@@ -213,6 +218,12 @@ func (m *Main) Close() error {
 		m.worker.Shutdown()
 		m.worker = nil
 	}
+	if m.sandbox != nil {
+		if err := m.sandbox.SaveFile(m.sandboxFile()); err != nil {
+			errs = append(errs, fmt.Errorf("saving the sandbox state: %w", err))
+		}
+		m.sandbox = nil
+	}
 	m.client = nil // it shares the Redis pool closed next
 	if m.redis != nil {
 		if err := m.redis.Close(); err != nil {
@@ -236,12 +247,15 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
+// sandboxFile is where the sandbox platforms keep their feeds.
+func (m *Main) sandboxFile() string { return filepath.Join(m.Config.DataDir, "sandbox.json") }
+
 // openStore opens MongoDB when MONGODB_URI is set, SQLite otherwise.
-func openStore(ctx context.Context, c Config) (publisher.Store, error) {
+func openStore(ctx context.Context, c Config, log *slog.Logger) (publisher.Store, error) {
 	if c.MongoURI != "" {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		s, err := mongostore.Open(ctx, c.MongoURI, c.MongoDatabase)
+		s, err := mongostore.Open(ctx, c.MongoURI, c.MongoDatabase, mongostore.WithAppName("prasar-"+c.Mode))
 		if err != nil {
 			return nil, fmt.Errorf("opening MongoDB at %s: %w", redactURL(c.MongoURI), err)
 		}
@@ -250,7 +264,7 @@ func openStore(ctx context.Context, c Config) (publisher.Store, error) {
 	if c.Mode == "api" || c.Mode == "worker" {
 		return nil, errors.New("MONGODB_URI is required")
 	}
-	s, err := sqlitestore.Open(filepath.Join(c.DataDir, "prasar.db"))
+	s, err := sqlitestore.Open(filepath.Join(c.DataDir, "prasar.db"), sqlitestore.WithLogger(log))
 	if err != nil {
 		return nil, fmt.Errorf("opening the SQLite store in %s: %w", c.DataDir, err)
 	}
@@ -259,7 +273,7 @@ func openStore(ctx context.Context, c Config) (publisher.Store, error) {
 
 // checkWorkerHealth reports whether a worker's store and Redis answer.
 func checkWorkerHealth(ctx context.Context, c Config) error {
-	s, err := openStore(ctx, c)
+	s, err := openStore(ctx, c, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}

@@ -47,6 +47,8 @@ type Config struct {
 	// configured but derived from PRASAR_ADDR; they follow the real port
 	// when the address asks for any free port (":0", in tests).
 	derivedBaseURL, derivedSandboxURL bool
+	// queuePoll overrides how often idle queue workers poll (benchmarks).
+	queuePoll time.Duration
 }
 
 // setListenAddr updates derived URLs once the listener knows its port.

@@ -87,12 +87,12 @@ type tokenMinter interface {
 // password and whether it seeded anything.
 func seedDemo(ctx context.Context, c Config, store publisher.Store, svc *publisher.Service, minter tokenMinter) (string, bool, error) {
 	ctx = publisher.SystemContext(ctx)
+	if c.Demo == "off" {
+		return "", false, nil
+	}
 	password, err := demoPassword(c)
 	if err != nil {
 		return "", false, err
-	}
-	if c.Demo == "off" {
-		return password, false, nil
 	}
 	if c.Demo == "auto" {
 		users, err := store.ListUsers(ctx, publisher.UserFilter{})
@@ -226,7 +226,7 @@ func seedDemoPosts(ctx context.Context, store publisher.Store, svc *publisher.Se
 			BodyEN: "Farmers: register your rabi crops on the Meri Fasal Mera Byora portal by 31 December. Only registered farmers can sell at MSP.",
 			Link:   "https://fasal.haryana.gov.in",
 		},
-		Targets: textTargets(svc, store, ctx, accounts["AGRI"]),
+		Targets: textTargets(ctx, svc, store, accounts["AGRI"]),
 	})
 	if err != nil {
 		return fmt.Errorf("demo post: %w", err)
@@ -243,7 +243,7 @@ func seedDemoPosts(ctx context.Context, store publisher.Store, svc *publisher.Se
 			BodyHI: "आयुष्मान भारत - चिरायु हरियाणा: अपने नज़दीकी सामुदायिक स्वास्थ्य केंद्र पर इस सप्ताह विशेष कार्ड शिविर में अपना कार्ड बनवाएं।",
 			BodyEN: "Ayushman Bharat – Chirayu Haryana: special card camps at every Community Health Centre this week. Bring your Parivar Pehchan Patra.",
 		},
-		Targets: textTargets(svc, store, ctx, accounts["HEALTH"]),
+		Targets: textTargets(ctx, svc, store, accounts["HEALTH"]),
 	})
 	if err != nil {
 		return fmt.Errorf("demo post: %w", err)
@@ -262,7 +262,7 @@ func seedDemoPosts(ctx context.Context, store publisher.Store, svc *publisher.Se
 }
 
 // textTargets keeps the accounts whose platform takes a text-only post.
-func textTargets(svc *publisher.Service, store publisher.Store, ctx context.Context, ids []string) []string {
+func textTargets(ctx context.Context, svc *publisher.Service, store publisher.Store, ids []string) []string {
 	var out []string
 	for _, id := range ids {
 		a, err := store.GetAccount(ctx, id)
