@@ -41,7 +41,7 @@ func (h *handler) handleCreateSession(c *gin.Context) {
 	if !h.bind(c, &req) {
 		return
 	}
-	ctx := c.Request.Context()
+	ctx := publisher.NewContextWithClientIP(c.Request.Context(), c.ClientIP())
 	u, sess, token, err := h.svc.Login(ctx, req.Email, req.Password)
 	if err != nil {
 		h.fail(c, err)

@@ -33,11 +33,15 @@ func canReview(u *User) bool { return u.Role == RoleAdmin || u.Role == RoleAppro
 
 // Login checks an e-mail and password and opens a session. It returns the
 // session's secret token (for the cookie) once; the store keeps its hash.
-// Wrong credentials get one message whichever part was wrong.
+// Wrong credentials get one message whichever part was wrong. Guessing is
+// limited per e-mail and client address (ClientIPFromContext), so that
+// nobody can lock a colleague out from elsewhere, and per e-mail overall,
+// so that many addresses cannot guess together.
 func (s *Service) Login(ctx context.Context, email, password string) (*User, *Session, string, error) {
 	now := s.now()
 	key := strings.ToLower(strings.TrimSpace(email))
-	if s.logins.blocked(key, now) {
+	keyFrom := key + "|" + ClientIPFromContext(ctx)
+	if s.logins.blocked(keyFrom, now, loginMaxFailures) || s.logins.blocked(key, now, loginMaxFailuresAll) {
 		return nil, nil, "", Errorf(EUNAVAILABLE, "Too many failed sign-ins for this e-mail. Try again in 15 minutes.")
 	}
 	u, err := s.store.GetUserByEmail(ctx, key)
@@ -50,10 +54,11 @@ func (s *Service) Login(ctx context.Context, email, password string) (*User, *Se
 	}
 	ok, verr := s.hasher.Verify(hash, password)
 	if u == nil || u.Disabled || !ok || verr != nil {
+		s.logins.fail(keyFrom, now)
 		s.logins.fail(key, now)
 		return nil, nil, "", Errorf(EUNAUTHORIZED, "E-mail or password is wrong.")
 	}
-	s.logins.reset(key)
+	s.logins.reset(keyFrom)
 	token := NewToken(32)
 	sess := &Session{ID: HashToken(token), UserID: u.ID, CSRFToken: NewToken(20), CreatedAt: now.UTC(), ExpiresAt: now.Add(s.cfg.SessionTTL).UTC()}
 	if err := s.store.CreateSession(ctx, sess); err != nil {

@@ -4,7 +4,10 @@ import "context"
 
 type contextKey int
 
-const userContextKey contextKey = iota
+const (
+	userContextKey contextKey = iota
+	clientIPContextKey
+)
 
 // NewContextWithUser returns a context carrying the signed-in user.
 func NewContextWithUser(ctx context.Context, u *User) context.Context {
@@ -15,4 +18,16 @@ func NewContextWithUser(ctx context.Context, u *User) context.Context {
 func UserFromContext(ctx context.Context) *User {
 	u, _ := ctx.Value(userContextKey).(*User)
 	return u
+}
+
+// NewContextWithClientIP returns a context carrying the client's address,
+// which sign-in uses to limit password guessing per address.
+func NewContextWithClientIP(ctx context.Context, ip string) context.Context {
+	return context.WithValue(ctx, clientIPContextKey, ip)
+}
+
+// ClientIPFromContext returns the client's address, or "".
+func ClientIPFromContext(ctx context.Context) string {
+	ip, _ := ctx.Value(clientIPContextKey).(string)
+	return ip
 }

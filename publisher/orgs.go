@@ -98,8 +98,13 @@ func (s *Service) ListOfficers(ctx context.Context, orgID string) ([]*Officer, e
 	if err != nil {
 		return nil, err
 	}
-	if !canSeeOrg(u, orgID) {
+	if !ValidID(orgID) || !canSeeOrg(u, orgID) {
 		return nil, Errorf(ENOTFOUND, "No such organisation.")
+	}
+	if _, err := s.store.GetOrg(ctx, orgID); IsCode(err, ENOTFOUND) {
+		return nil, Errorf(ENOTFOUND, "No such organisation.")
+	} else if err != nil {
+		return nil, err
 	}
 	os, err := s.store.ListOfficers(ctx, OfficerFilter{OrgID: orgID})
 	if err != nil {

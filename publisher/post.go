@@ -26,6 +26,19 @@ const (
 	PostCancelled        PostStatus = "cancelled"
 )
 
+// PostStatuses lists every post status, for filters and validation.
+var PostStatuses = []PostStatus{PostDraft, PostInReview, PostChangesRequested, PostRejected, PostApproved, PostPublishing, PostCancelled}
+
+// Valid reports whether s is a known post status.
+func (s PostStatus) Valid() bool {
+	for _, k := range PostStatuses {
+		if k == s {
+			return true
+		}
+	}
+	return false
+}
+
 // Editable reports whether a post in this status may still be edited.
 func (s PostStatus) Editable() bool {
 	switch s {

@@ -191,8 +191,9 @@ var SystemUser = &User{ID: "system", Name: "Prasar", Role: RoleAdmin, Lang: "en"
 // SystemContext returns ctx acting as SystemUser.
 func SystemContext(ctx context.Context) context.Context { return NewContextWithUser(ctx, SystemUser) }
 
-// loginLimiter slows password guessing: after 5 failures for one e-mail
-// within 15 minutes, further attempts are refused until the window passes.
+// loginLimiter slows password guessing: after loginMaxFailures failures for
+// one e-mail from one address (or loginMaxFailuresAll from anywhere) within
+// 15 minutes, further attempts are refused until the window passes.
 type loginLimiter struct {
 	mu       sync.Mutex
 	failures map[string][]time.Time
@@ -201,14 +202,15 @@ type loginLimiter struct {
 func newLoginLimiter() *loginLimiter { return &loginLimiter{failures: map[string][]time.Time{}} }
 
 const (
-	loginWindow      = 15 * time.Minute
-	loginMaxFailures = 5
+	loginWindow         = 15 * time.Minute
+	loginMaxFailures    = 5
+	loginMaxFailuresAll = 50
 )
 
-func (l *loginLimiter) blocked(key string, now time.Time) bool {
+func (l *loginLimiter) blocked(key string, now time.Time, max int) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.recent(key, now)) >= loginMaxFailures
+	return len(l.recent(key, now)) >= max
 }
 
 func (l *loginLimiter) fail(key string, now time.Time) {

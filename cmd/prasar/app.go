@@ -175,7 +175,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	if serveHTTP {
 		checks := map[string]func(context.Context) error{"store": m.store.Ping, "queue": m.redis.Ping}
-		h := api.NewHandler(api.Config{BaseURL: c.BaseURL, MaxUploadBytes: c.MaxUploadBytes, ReadyChecks: checks}, m.svc, frontend.FS, log)
+		acfg := api.Config{BaseURL: c.BaseURL, MaxUploadBytes: c.MaxUploadBytes, ReadyChecks: checks}
+		if err := api.ValidateConfig(acfg); err != nil {
+			return err
+		}
+		h := api.NewHandler(acfg, m.svc, frontend.FS, log)
 		mux := http.NewServeMux()
 		if m.sandbox != nil {
 			mux.Handle(sandbox.MountPath, m.sandbox.Handler())
