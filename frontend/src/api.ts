@@ -1,0 +1,606 @@
+// The one typed client of the Prasar HTTP API (docs/api.md). Every route the
+// UI may call is a function here; nothing else in the frontend calls fetch.
+//
+// Conventions handled here:
+//   - the {"data": …} / {"data": […], "total": N} envelope;
+//   - the X-CSRF-Token header on every state-changing request (except
+//     signing in), taken from the session;
+//   - errors as ApiError with code, message, fields and requestId;
+//   - a 401 on any call but the sign-in ones runs the onUnauthorized hook
+//     (the app sends the user back to the sign-in page).
+
+export type Lang = 'hi' | 'en';
+export type Role = 'admin' | 'approver' | 'editor' | 'viewer';
+
+export const PLATFORMS = ['facebook', 'x', 'instagram', 'threads', 'telegram', 'mastodon', 'bluesky', 'linkedin', 'koo'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+export const POST_STATUSES = ['draft', 'in_review', 'changes_requested', 'rejected', 'approved', 'publishing', 'cancelled'] as const;
+export type PostStatus = (typeof POST_STATUSES)[number];
+
+export const DELIVERY_STATUSES = ['queued', 'sending', 'retrying', 'published', 'failed', 'needs_reconnect', 'unconfirmed', 'cancelled'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export const ACCOUNT_STATUSES = ['connected', 'needs_reconnect', 'disconnected', 'defunct'] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+
+export const ROLES: readonly Role[] = ['admin', 'approver', 'editor', 'viewer'];
+
+export const ORG_TYPES = ['department', 'board', 'corporation', 'authority', 'commission', 'district'] as const;
+export type OrgType = (typeof ORG_TYPES)[number];
+
+export type ErrorClass = 'retryable' | 'rate_limited' | 'auth' | 'rejected';
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  orgId?: string;
+  lang: Lang;
+  disabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+  lastLoginAt?: string;
+}
+
+export interface SessionInfo {
+  user: User;
+  csrfToken: string;
+}
+
+export interface PlatformRules {
+  platform: Platform;
+  maxChars: number;
+  countUnit: string;
+  requiresMedia: boolean;
+  maxImages: number;
+  maxImageBytes: number;
+  imageTypes: string[] | null;
+  maxHashtags?: number;
+  enabled: boolean;
+  defunct?: string;
+}
+
+export interface Organisation {
+  id: string;
+  code: string;
+  type: OrgType;
+  parentId?: string;
+  nameEn: string;
+  nameHi: string;
+  district?: string;
+  activeFrom?: string;
+  activeTo?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface OrgInput {
+  code: string;
+  type: OrgType;
+  parentId: string;
+  nameEn: string;
+  nameHi: string;
+  district: string;
+}
+
+export interface Officer {
+  id: string;
+  orgId: string;
+  kind: string;
+  name: string;
+  designation: string;
+  posting: string;
+  rank?: string;
+  email?: string;
+  phone?: string;
+  accountDetails?: string;
+  orderRef?: string;
+  userId?: string;
+  startDate: string;
+  endDate?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Account {
+  id: string;
+  orgId: string;
+  platform: Platform;
+  handle: string;
+  displayName: string;
+  externalId: string;
+  profileUrl?: string;
+  status: AccountStatus;
+  statusReason?: string;
+  sandbox: boolean;
+  tokenExpiresAt?: string;
+  scopes?: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface UserInput {
+  email: string;
+  name: string;
+  role: Role;
+  orgId: string;
+  lang: Lang;
+  password: string;
+}
+
+export interface Media {
+  id: string;
+  orgId: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  width: number;
+  height: number;
+  sha256: string;
+  uploadedBy: string;
+  createdAt: string;
+}
+
+export interface Variant {
+  text: string;
+}
+
+export interface Content {
+  bodyHi: string;
+  bodyEn: string;
+  link?: string;
+  mediaIds?: string[];
+  altText?: string;
+  variants?: Partial<Record<Platform, Variant>>;
+}
+
+export type PostKind = 'post' | 'clarification';
+
+export interface PostInput {
+  orgId: string;
+  kind: PostKind;
+  title: string;
+  content: Content;
+  targets: string[];
+  scheduledAt?: string | null;
+}
+
+export interface ReviewEntry {
+  at: string;
+  userId: string;
+  userName?: string;
+  action: string; // create, edit, submit, approve, reject, request_changes, reopen, cancel
+  revision: number;
+  comment?: string;
+}
+
+export interface Post {
+  id: string;
+  orgId: string;
+  authorId: string;
+  kind: PostKind;
+  caseId?: string;
+  title: string;
+  status: PostStatus;
+  revision: number;
+  content: Content;
+  targets: string[] | null;
+  contentHash: string;
+  scheduledAt?: string;
+  submittedAt?: string;
+  approvedRevision?: number;
+  approvedBy?: string;
+  approvedAt?: string;
+  fanoutRevision?: number;
+  review: ReviewEntry[] | null;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export interface PostRevision {
+  postId: string;
+  revision: number;
+  content: Content;
+  targets: string[];
+  contentHash: string;
+  editedBy: string;
+  editedAt: string;
+}
+
+export interface Delivery {
+  id: string;
+  postId: string;
+  revision: number;
+  accountId: string;
+  orgId: string;
+  platform: Platform;
+  status: DeliveryStatus;
+  attempts: number;
+  failures: number;
+  sendingSince?: string;
+  needsLookup?: boolean;
+  nextAttemptAt?: string;
+  externalId?: string;
+  externalUrl?: string;
+  publishedAt?: string;
+  errorClass?: ErrorClass;
+  errorMessage?: string;
+  platformMessage?: string;
+  createdAt: string;
+  updatedAt: string;
+  // Not in docs/api.md; used when the server adds them to list answers.
+  postTitle?: string;
+  accountHandle?: string;
+}
+
+export interface Attempt {
+  deliveryId: string;
+  n: number;
+  startedAt: string;
+  endedAt: string;
+  outcome: string;
+  errorClass?: ErrorClass;
+  message?: string;
+}
+
+export type DeliveryCounts = Partial<Record<DeliveryStatus, number>>;
+
+export interface PostDetail {
+  post: Post;
+  deliveries: Delivery[] | null;
+  counts: DeliveryCounts | null;
+}
+
+export interface FieldError {
+  field: string;
+  code: string;
+  message: string;
+  params?: Record<string, string>;
+}
+
+export interface TargetMeasure {
+  accountId: string;
+  platform: Platform;
+  handle: string;
+  text: string;
+  count: number;
+  limit: number;
+  unit: string;
+  problems?: FieldError[] | null;
+}
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  actorId?: string;
+  actorRole?: Role;
+  action: string;
+  objectType: string;
+  objectId: string;
+  orgId?: string;
+  details?: Record<string, string>;
+}
+
+export interface Page<T> {
+  data: T[];
+  total: number;
+}
+
+/** ApiError is a failed call: the server's error object, or a network failure (code "network"). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly fields: FieldError[];
+  readonly requestId: string;
+
+  constructor(status: number, code: string, message: string, fields: FieldError[] = [], requestId = '') {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.fields = fields;
+    this.requestId = requestId;
+  }
+}
+
+/** The HTTP status each domain error code comes with (docs/api.md), for errors without a body. */
+const STATUS_CODES: Record<number, string> = {
+  400: 'malformed',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'too_large',
+  415: 'unsupported',
+  422: 'invalid',
+  500: 'internal',
+  503: 'unavailable',
+};
+
+export const API_BASE = '/api/v1';
+
+interface ClientState {
+  csrfToken: string;
+  onUnauthorized: (() => void) | null;
+  fetch: typeof fetch;
+}
+
+const state: ClientState = {
+  csrfToken: '',
+  onUnauthorized: null,
+  fetch: (input, init) => globalThis.fetch(input, init),
+};
+
+/** setCsrfToken keeps the session's CSRF token for state-changing calls. */
+export function setCsrfToken(token: string): void {
+  state.csrfToken = token;
+}
+
+/** onUnauthorized sets what happens when a call answers 401 (the session ended). */
+export function onUnauthorized(fn: (() => void) | null): void {
+  state.onUnauthorized = fn;
+}
+
+/** setFetch replaces fetch (tests). */
+export function setFetch(fn: typeof fetch): void {
+  state.fetch = fn;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+interface RequestOptions {
+  body?: unknown;
+  form?: FormData;
+  signal?: AbortSignal;
+  /** Do not call onUnauthorized on 401 (signing in, probing the session). */
+  quiet401?: boolean;
+}
+
+/** query builds a query string from the set, non-empty values. */
+export function query(params: Record<string, string | number | readonly string[] | undefined | null>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === null || v === '') continue;
+    if (Array.isArray(v)) {
+      if (v.length > 0) q.set(k, v.join(','));
+    } else {
+      q.set(k, String(v));
+    }
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** parseError turns a failed response's body into an ApiError. */
+export function parseError(status: number, body: unknown, requestIdHeader = ''): ApiError {
+  const fallback = STATUS_CODES[status] ?? (status >= 500 ? 'internal' : 'malformed');
+  if (body && typeof body === 'object' && 'error' in body) {
+    const e = (body as { error: unknown }).error;
+    if (e && typeof e === 'object') {
+      const o = e as Record<string, unknown>;
+      const fields = Array.isArray(o.fields) ? (o.fields as FieldError[]) : [];
+      return new ApiError(
+        status,
+        typeof o.code === 'string' && o.code ? o.code : fallback,
+        typeof o.message === 'string' ? o.message : '',
+        fields,
+        typeof o.requestId === 'string' && o.requestId ? o.requestId : requestIdHeader,
+      );
+    }
+  }
+  return new ApiError(status, fallback, '', [], requestIdHeader);
+}
+
+async function request<T>(method: Method, path: string, opts: RequestOptions = {}): Promise<{ body: T; status: number }> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  let body: BodyInit | undefined;
+  if (opts.form) {
+    body = opts.form;
+  } else if (opts.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(opts.body);
+  }
+  if (method !== 'GET' && state.csrfToken) {
+    headers['X-CSRF-Token'] = state.csrfToken;
+  }
+  let res: Response;
+  try {
+    res = await state.fetch(API_BASE + path, {
+      method,
+      headers,
+      body,
+      credentials: 'same-origin',
+      signal: opts.signal,
+    });
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
+  }
+  const requestId = res.headers.get('X-Request-Id') ?? '';
+  let parsed: unknown = null;
+  if (res.status !== 204) {
+    const text = await res.text();
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = null;
+      }
+    }
+  }
+  if (!res.ok) {
+    const err = parseError(res.status, parsed, requestId);
+    if (res.status === 401 && !opts.quiet401 && state.onUnauthorized) {
+      state.onUnauthorized();
+    }
+    throw err;
+  }
+  return { body: parsed as T, status: res.status };
+}
+
+async function data<T>(method: Method, path: string, opts?: RequestOptions): Promise<T> {
+  const { body } = await request<{ data: T }>(method, path, opts);
+  return body.data;
+}
+
+async function page<T>(path: string, opts?: RequestOptions): Promise<Page<T>> {
+  const { body } = await request<{ data: T[] | null; total?: number }>('GET', path, opts);
+  const list = body.data ?? [];
+  return { data: list, total: body.total ?? list.length };
+}
+
+async function list<T>(path: string, opts?: RequestOptions): Promise<T[]> {
+  return (await data<T[] | null>('GET', path, opts)) ?? [];
+}
+
+async function noContent(method: Method, path: string, opts?: RequestOptions): Promise<void> {
+  await request<unknown>(method, path, opts);
+}
+
+const id = (s: string) => encodeURIComponent(s);
+
+// ---- Health ----
+
+export async function healthz(): Promise<boolean> {
+  const res = await state.fetch('/healthz');
+  return res.ok;
+}
+
+// ---- Session and the signed-in user ----
+
+/** signIn opens a session; the CSRF token is kept for later calls. */
+export async function signIn(email: string, password: string): Promise<SessionInfo> {
+  const s = await data<SessionInfo>('POST', '/session', { body: { email, password }, quiet401: true });
+  setCsrfToken(s.csrfToken);
+  return s;
+}
+
+/** getSession returns the signed-in user, or null if nobody is signed in. */
+export async function getSession(): Promise<SessionInfo | null> {
+  try {
+    const s = await data<SessionInfo>('GET', '/session', { quiet401: true });
+    setCsrfToken(s.csrfToken);
+    return s;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return null;
+    throw err;
+  }
+}
+
+export async function signOut(): Promise<void> {
+  try {
+    await noContent('DELETE', '/session', { quiet401: true });
+  } finally {
+    setCsrfToken('');
+  }
+}
+
+export const updateMe = (patch: { lang: Lang }) => data<User>('PATCH', '/me', { body: patch });
+
+export const changePassword = (current: string, password: string) =>
+  noContent('POST', '/me/password', { body: { current, password } });
+
+// ---- Registry ----
+
+export const listPlatforms = () => list<PlatformRules>('/platforms');
+export const listOrgs = () => list<Organisation>('/orgs');
+export const getOrg = (orgId: string) => data<Organisation>('GET', `/orgs/${id(orgId)}`);
+export const createOrg = (input: OrgInput) => data<Organisation>('POST', '/orgs', { body: input });
+export const listOfficers = (orgId: string) => list<Officer>(`/orgs/${id(orgId)}/officers`);
+export const listAccounts = (orgId?: string) => list<Account>(`/accounts${query({ orgId })}`);
+export const listUsers = () => list<User>('/users');
+export const createUser = (input: UserInput) => data<User>('POST', '/users', { body: input });
+
+// ---- Media ----
+
+/** uploadMedia sends one image as multipart/form-data. */
+export function uploadMedia(file: File | Blob, orgId?: string, filename?: string): Promise<Media> {
+  const form = new FormData();
+  if (filename !== undefined) form.append('file', file, filename);
+  else form.append('file', file);
+  if (orgId) form.append('orgId', orgId);
+  return data<Media>('POST', '/media', { form });
+}
+
+/** mediaUrl is where a signed-in user's browser fetches an image's bytes. */
+export const mediaUrl = (mediaId: string) => `${API_BASE}/media/${id(mediaId)}`;
+
+// ---- Posts ----
+
+export interface PostListFilter {
+  status?: readonly PostStatus[];
+  orgId?: string;
+  kind?: PostKind;
+  limit?: number;
+  offset?: number;
+}
+
+export const listPosts = (f: PostListFilter = {}) =>
+  page<Post>(`/posts${query({ status: f.status, orgId: f.orgId, kind: f.kind, limit: f.limit, offset: f.offset })}`);
+export const createPost = (input: PostInput) => data<Post>('POST', '/posts', { body: input });
+export const getPost = (postId: string, signal?: AbortSignal) => data<PostDetail>('GET', `/posts/${id(postId)}`, { signal });
+export const updatePost = (postId: string, revision: number, input: PostInput) =>
+  data<Post>('PUT', `/posts/${id(postId)}`, { body: { ...input, revision } });
+export const submitPost = (postId: string, revision: number) =>
+  data<Post>('POST', `/posts/${id(postId)}/submit`, { body: { revision } });
+
+export type ReviewAction = 'approve' | 'reject' | 'request-changes' | 'cancel';
+
+export const reviewPost = (postId: string, action: ReviewAction, revision: number, comment: string) =>
+  data<Post>('POST', `/posts/${id(postId)}/${action}`, { body: { revision, comment } });
+export const approvePost = (postId: string, revision: number, comment = '') => reviewPost(postId, 'approve', revision, comment);
+export const rejectPost = (postId: string, revision: number, comment: string) => reviewPost(postId, 'reject', revision, comment);
+export const requestChanges = (postId: string, revision: number, comment: string) =>
+  reviewPost(postId, 'request-changes', revision, comment);
+export const cancelPost = (postId: string, revision: number, comment = '') => reviewPost(postId, 'cancel', revision, comment);
+
+export const listRevisions = (postId: string) => list<PostRevision>(`/posts/${id(postId)}/revisions`);
+
+/** postEventsUrl is the post's server-sent event stream (event "deliveries", data PostDetail). */
+export const postEventsUrl = (postId: string) => `${API_BASE}/posts/${id(postId)}/events`;
+
+export const measure = async (input: PostInput, signal?: AbortSignal): Promise<TargetMeasure[]> =>
+  (await data<TargetMeasure[] | null>('POST', '/measure', { body: input, signal })) ?? [];
+
+export const reviewQueue = (f: { limit?: number; offset?: number } = {}) =>
+  page<Post>(`/review-queue${query({ limit: f.limit, offset: f.offset })}`);
+
+// ---- Deliveries ----
+
+export interface DeliveryFilter {
+  orgId?: string;
+  platform?: Platform | '';
+  status?: readonly DeliveryStatus[];
+  from?: string; // YYYY-MM-DD, IST
+  to?: string; // YYYY-MM-DD, IST, inclusive
+  postId?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export const listDeliveries = (f: DeliveryFilter = {}) =>
+  page<Delivery>(
+    `/deliveries${query({
+      orgId: f.orgId,
+      platform: f.platform,
+      status: f.status,
+      from: f.from,
+      to: f.to,
+      postId: f.postId,
+      limit: f.limit,
+      offset: f.offset,
+    })}`,
+  );
+export const getDelivery = (deliveryId: string) =>
+  data<{ delivery: Delivery; attempts: Attempt[] | null }>('GET', `/deliveries/${id(deliveryId)}`);
+export const retryDelivery = (deliveryId: string) => data<Delivery>('POST', `/deliveries/${id(deliveryId)}/retry`, { body: {} });
+export const resolveDelivery = (deliveryId: string, url: string) =>
+  data<Delivery>('POST', `/deliveries/${id(deliveryId)}/resolve`, { body: { published: true, url } });
+
+// ---- Audit ----
+
+export const listAudit = (f: { orgId?: string; objectId?: string; limit?: number; offset?: number } = {}) =>
+  list<AuditEvent>(`/audit${query(f)}`);

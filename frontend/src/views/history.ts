@@ -1,0 +1,249 @@
+// The publish history: every delivery, filterable by organisation (PR
+// section), platform, status and IST dates, paginated with the total.
+
+import { html, nothing } from 'lit-html';
+import * as api from '../api';
+import { DELIVERY_STATUSES, PLATFORMS, type Account, type Delivery, type DeliveryStatus, type Platform } from '../api';
+import type { Ctx, View } from '../app';
+import { t } from '../i18n';
+import { formatIST, isoMachine } from '../time';
+import { platformName } from '../platforms';
+import { FormErrors, deliveryStatusBadge, externalLink, focusSummary, loadError, loading, pager, timeEl } from '../ui';
+import { searchParams } from '../router';
+import { deliveryProblem } from './post';
+
+const LIMIT = 50;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+interface Filters {
+  orgId: string;
+  platform: Platform | '';
+  status: DeliveryStatus | '';
+  from: string;
+  to: string;
+}
+
+export class HistoryView implements View {
+  private f: Filters;
+  private offset: number;
+  private rows: Delivery[] = [];
+  private total = 0;
+  private loaded = false;
+  private error: unknown = null;
+  private errors = new FormErrors();
+  private accounts = new Map<string, Account>();
+  private titles = new Map<string, string>();
+
+  constructor(private ctx: Ctx) {
+    const q = searchParams();
+    const platform = q.get('platform') ?? '';
+    const status = q.get('status') ?? '';
+    this.f = {
+      orgId: q.get('orgId') ?? '',
+      platform: (PLATFORMS as readonly string[]).includes(platform) ? (platform as Platform) : '',
+      status: (DELIVERY_STATUSES as readonly string[]).includes(status) ? (status as DeliveryStatus) : '',
+      from: DATE.test(q.get('from') ?? '') ? (q.get('from') as string) : '',
+      to: DATE.test(q.get('to') ?? '') ? (q.get('to') as string) : '',
+    };
+    this.offset = Math.max(0, Number(q.get('offset') ?? 0) || 0);
+    void this.load();
+  }
+
+  title(): string {
+    return t('history.title');
+  }
+
+  private orgScoped(): boolean {
+    return this.ctx.user?.role === 'editor';
+  }
+
+  private async load(): Promise<void> {
+    this.error = null;
+    this.errors.clear();
+    try {
+      const [page] = await Promise.all([
+        api.listDeliveries({
+          orgId: this.f.orgId || undefined,
+          platform: this.f.platform,
+          status: this.f.status ? [this.f.status] : undefined,
+          from: this.f.from || undefined,
+          to: this.f.to || undefined,
+          limit: LIMIT,
+          offset: this.offset,
+        }),
+        this.accounts.size === 0
+          ? api.listAccounts(this.orgScoped() ? this.ctx.user?.orgId : undefined).then(
+              (as) => (this.accounts = new Map(as.map((a) => [a.id, a]))),
+              () => undefined,
+            )
+          : Promise.resolve(),
+      ]);
+      this.rows = page.data;
+      this.total = page.total;
+      void this.loadTitles();
+    } catch (err) {
+      if (err instanceof api.ApiError && err.fields.length > 0) {
+        this.errors.fromError(err, this.ctx.lang(), (fe) => {
+          const id = { from: 'h-from', to: 'h-to', platform: 'h-platform', status: 'h-status', orgId: 'h-org' }[fe.field] ?? '';
+          const key = { from: 'field.from', to: 'field.to', platform: 'field.platform', status: 'field.status', orgId: 'field.orgId' }[fe.field];
+          return { id, label: key ? t(key as 'field.from') : fe.field };
+        });
+        this.rows = [];
+        this.total = 0;
+        focusSummary();
+      } else {
+        this.error = err;
+      }
+    }
+    this.loaded = true;
+    this.ctx.update();
+  }
+
+  /**
+   * loadTitles finds the titles of the posts on this page. The list answer
+   * has no titles (unless the server adds postTitle), so each post not yet
+   * known is fetched once, a few at a time.
+   */
+  private async loadTitles(): Promise<void> {
+    const missing = [...new Set(this.rows.filter((d) => !d.postTitle && !this.titles.has(d.postId)).map((d) => d.postId))];
+    const worker = async () => {
+      for (let id = missing.shift(); id !== undefined; id = missing.shift()) {
+        try {
+          const d = await api.getPost(id);
+          this.titles.set(id, d.post.title || t('common.untitled'));
+        } catch {
+          this.titles.set(id, id);
+        }
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    this.ctx.update();
+  }
+
+  private apply(e: Event): void {
+    e.preventDefault();
+    const data = new FormData(e.target as HTMLFormElement);
+    const get = (k: string) => String(data.get(k) ?? '');
+    const f: Filters = {
+      orgId: get('orgId'),
+      platform: get('platform') as Platform | '',
+      status: get('status') as DeliveryStatus | '',
+      from: get('from'),
+      to: get('to'),
+    };
+    this.errors.clear();
+    if (f.from && f.to && f.to < f.from) {
+      this.errors.add('h-to', t('field.to'), t('fe.before_from'));
+      this.ctx.update();
+      focusSummary();
+      return;
+    }
+    this.go(f, 0);
+  }
+
+  private go(f: Filters, offset: number): void {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(f)) if (v) q.set(k, v);
+    if (offset > 0) q.set('offset', String(offset));
+    const s = q.toString();
+    this.ctx.navigate(`/history${s ? `?${s}` : ''}`);
+  }
+
+  render() {
+    const lang = this.ctx.lang();
+    const e = this.errors;
+    const showOrg = !this.orgScoped();
+    return html`
+      <h1 id="page-title" tabindex="-1">${t('history.title')}</h1>
+      <p class="lead">${t('history.intro')}</p>
+      ${e.summary()}
+      <form class="filters" role="search" aria-label=${t('history.filters')} novalidate @submit=${(ev: Event) => this.apply(ev)} data-testid="history-filters">
+        ${showOrg
+          ? html`<div class="field field--inline">
+              <label for="h-org">${t('history.org')}</label>
+              <select id="h-org" name="orgId" data-testid="filter-org">
+                <option value="" ?selected=${!this.f.orgId}>${t('common.all')}</option>
+                ${this.ctx.orgs.map((o) => html`<option value=${o.id} ?selected=${o.id === this.f.orgId}>${this.ctx.orgName(o.id)}</option>`)}
+              </select>
+            </div>`
+          : nothing}
+        <div class="field field--inline">
+          <label for="h-platform">${t('history.platform')}</label>
+          <select id="h-platform" name="platform" data-testid="filter-platform">
+            <option value="" ?selected=${!this.f.platform}>${t('common.all')}</option>
+            ${PLATFORMS.map((p) => html`<option value=${p} ?selected=${p === this.f.platform}>${platformName(p)}</option>`)}
+          </select>
+        </div>
+        <div class="field field--inline">
+          <label for="h-status">${t('history.status')}</label>
+          <select id="h-status" name="status" data-testid="filter-status">
+            <option value="" ?selected=${!this.f.status}>${t('common.all')}</option>
+            ${DELIVERY_STATUSES.map((s) => html`<option value=${s} ?selected=${s === this.f.status}>${t(`deliveryStatus.${s}`)}</option>`)}
+          </select>
+        </div>
+        <div class="field field--inline ${e.for('h-from').length ? 'field--error' : ''}">
+          <label for="h-from">${t('history.from')}</label>
+          ${e.fieldError('h-from')}
+          <input id="h-from" name="from" type="date" .value=${this.f.from} data-testid="filter-from" aria-invalid=${e.invalid('h-from')}
+            aria-describedby=${e.describedBy('h-from')} />
+        </div>
+        <div class="field field--inline ${e.for('h-to').length ? 'field--error' : ''}">
+          <label for="h-to">${t('history.to')}</label>
+          ${e.fieldError('h-to')}
+          <input id="h-to" name="to" type="date" .value=${this.f.to} data-testid="filter-to" aria-invalid=${e.invalid('h-to')}
+            aria-describedby=${e.describedBy('h-to')} />
+        </div>
+        <div class="button-row">
+          <button type="submit" class="button button--secondary" data-testid="filter-apply">${t('common.apply')}</button>
+          <a href="/history" class="button button--link">${t('common.clear')}</a>
+        </div>
+      </form>
+      ${!this.loaded
+        ? loading()
+        : this.error
+          ? loadError(this.error, lang, () => void this.load())
+          : this.rows.length === 0
+            ? html`<p class="empty" data-testid="history-empty">${t('history.empty')}</p>`
+            : html`<div class="table-wrap">
+                  <table class="table table--dense" data-testid="history-table">
+                    <caption class="visually-hidden">${t('history.title')}</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">${t('delivery.col.time')}</th>
+                        ${showOrg ? html`<th scope="col">${t('delivery.col.org')}</th>` : nothing}
+                        <th scope="col">${t('delivery.col.post')}</th>
+                        <th scope="col">${t('delivery.col.platform')}</th>
+                        <th scope="col">${t('delivery.col.account')}</th>
+                        <th scope="col">${t('delivery.col.status')}</th>
+                        <th scope="col" class="num">${t('delivery.col.attempts')}</th>
+                        <th scope="col">${t('delivery.col.error')}</th>
+                        <th scope="col">${t('delivery.col.link')}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      ${this.rows.map((d) => {
+                        const at = d.publishedAt ?? d.updatedAt;
+                        const title = d.postTitle || this.titles.get(d.postId);
+                        return html`<tr data-testid="delivery-${d.id}" data-status=${d.status}>
+                          <td>${timeEl(formatIST(at, lang), isoMachine(at))}</td>
+                          ${showOrg ? html`<td>${this.ctx.orgName(d.orgId)}</td>` : nothing}
+                          <th scope="row"><a href="/posts/${encodeURIComponent(d.postId)}">${title ?? t('app.loading')}</a></th>
+                          <td>${platformName(d.platform)}</td>
+                          <td class="handle">${d.accountHandle || this.accounts.get(d.accountId)?.handle || d.accountId}</td>
+                          <td>${deliveryStatusBadge(d.status)}</td>
+                          <td class="num">${d.attempts}</td>
+                          <td class="error-cell">${deliveryProblem(d, lang)}</td>
+                          <td>
+                            ${d.externalUrl
+                              ? externalLink(d.externalUrl, t('delivery.open', { platform: platformName(d.platform) }), `delivery-link-${d.id}`)
+                              : html`<span class="muted">${t('common.none')}</span>`}
+                          </td>
+                        </tr>`;
+                      })}
+                    </tbody>
+                  </table>
+                </div>
+                ${pager(this.total, this.offset, LIMIT, (o) => this.go(this.f, o))}`}
+    `;
+  }
+}
