@@ -91,7 +91,9 @@ type Account struct {
 	UpdatedAt      time.Time     `json:"updatedAt"`
 }
 
-// AccountFilter selects accounts. Zero fields do not filter.
+// AccountFilter selects accounts. Zero fields do not filter: an empty IDs
+// matches every account, so callers with a list of ids check it is not
+// empty first.
 type AccountFilter struct {
 	OrgID      string
 	Platform   Platform

@@ -66,6 +66,9 @@ func (s *Service) Fanout(ctx context.Context, postID string, revision int) error
 	if err != nil {
 		return err
 	}
+	if len(rev.Targets) == 0 { // validation forbids it; an empty IDs filter would match every account
+		return nil
+	}
 	accts, err := s.store.ListAccounts(ctx, AccountFilter{IDs: rev.Targets})
 	if err != nil {
 		return err
@@ -386,6 +389,9 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileReport, error) {
 		rev, err := s.store.GetRevision(ctx, p.ID, p.FanoutRevision)
 		if err != nil {
 			return rep, err
+		}
+		if len(rev.Targets) == 0 {
+			continue
 		}
 		accts, err := s.store.ListAccounts(ctx, AccountFilter{IDs: rev.Targets})
 		if err != nil {

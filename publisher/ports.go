@@ -142,7 +142,9 @@ type DeliveryStore interface {
 	ClaimDelivery(ctx context.Context, id string, c Claim) (*Delivery, error)
 	// FinishDelivery stores the result of an attempt if the delivery is
 	// still sending under the given claim token, clears the claim, and
-	// returns the updated delivery. Returns ECONFLICT if the claim was lost.
+	// returns the updated delivery. Every field of r is written (an empty
+	// external id, URL or published time clears the old one). Returns
+	// ECONFLICT if the claim was lost.
 	FinishDelivery(ctx context.Context, id, claimToken string, r DeliveryResult) (*Delivery, error)
 	// ChangeDelivery applies c if the delivery's status is in c.From, and
 	// returns the updated delivery; ECONFLICT otherwise. ErrorClass,
@@ -150,9 +152,9 @@ type DeliveryStore interface {
 	// clears); ExternalID, ExternalURL and PublishedAt only when set.
 	ChangeDelivery(ctx context.Context, id string, c DeliveryChange) (*Delivery, error)
 	// ListDueDeliveries returns up to limit deliveries that a worker should
-	// be working on at now but that have not changed since staleBefore:
-	// queued or retrying ones that are due, and sending ones whose lease
-	// expired. The reconciler re-enqueues them.
+	// be working on at now: queued or retrying ones that are due and have
+	// not changed since staleBefore, and sending ones whose lease expired
+	// (however recently they changed). The reconciler re-enqueues them.
 	ListDueDeliveries(ctx context.Context, now, staleBefore time.Time, limit int) ([]*Delivery, error)
 	// AddAttempt appends an attempt to a delivery's history.
 	AddAttempt(ctx context.Context, a *Attempt) error

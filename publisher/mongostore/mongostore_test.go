@@ -164,7 +164,7 @@ var ferretGaps = storetest.Options{
 
 func TestConformanceFerretDB(t *testing.T) {
 	uri := ferretURI(t)
-	storetest.Run(t, func(t *testing.T) publisher.Store { return openFresh(t, uri) }, storetest.Options{})
+	storetest.Run(t, func(t *testing.T) publisher.Store { return openFresh(t, uri) }, ferretGaps)
 }
 
 func TestConformanceMongoDB(t *testing.T) {
