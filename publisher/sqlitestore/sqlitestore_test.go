@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,7 +52,7 @@ func TestConformance(t *testing.T) {
 // rawDB opens the file directly, to look at what the store wrote.
 func rawDB(t *testing.T, path string) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=rw&_pragma=busy_timeout(5000)")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +61,7 @@ func rawDB(t *testing.T, path string) *sql.DB {
 }
 
 func TestOpenCreatesTheDirectoryAndUsesWAL(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "data", "nested", "prasar.db")
+	path := filepath.Join(t.TempDir(), "data dir #1?", "nested", "prasar.db")
 	s := open(t, path)
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("the database file was not created: %v", err)
