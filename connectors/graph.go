@@ -50,9 +50,15 @@ func ParseGraphError(body []byte) (e *GraphError, ok bool) {
 }
 
 // GraphClassifier turns Graph API error answers into *publisher.PlatformError
-// following platform-apis.md §1.5. Platforms of the Graph family use it as
-// is and add their own codes through Codes and Subcodes (Instagram's 9 and
-// 2207042, for example).
+// following platform-apis.md §1.5 and §2.5. The shared tables cover
+// Facebook, Instagram and Threads; a connector may override or extend them
+// through Codes and Subcodes. Precedence: Subcodes, Codes, the shared
+// subcode table, the shared code table, then the HTTP status.
+//
+// Permission errors (codes 3, 10, 200–299) are auth errors: the account
+// must be reconnected with the missing permission (or a Page role that
+// allows posting), so the delivery waits for that instead of failing; their
+// message says so (PermissionAdvice).
 type GraphClassifier struct {
 	// DefaultBackoff is how long a rate limit lasts when the answer's usage
 	// headers do not say (zero: 15 minutes).
@@ -65,22 +71,76 @@ type GraphClassifier struct {
 	Now func() time.Time
 }
 
-// graphClass is the shared table of Graph error codes.
+// graphClass is the shared table of Graph error codes (platform-apis.md
+// §1.5, and §2.5 for the codes Instagram and Threads add).
 func graphClass(code int) (publisher.ErrorClass, bool) {
 	switch {
-	case code == 1 || code == 2:
+	case code == 1 || code == 2 || code == -1 || code == -2:
+		// -1, -2: Instagram's server error and media download timeout.
 		return publisher.ClassRetryable, true
-	case code == 4 || code == 17 || code == 32 || code == 613 || code == 80001 || code == 341:
+	case code == 4 || code == 17 || code == 32 || code == 613 || code == 80001 || code == 80002 || code == 341:
+		// 80002: the Instagram business-use-case limit.
+		return publisher.ClassRateLimited, true
+	case code == 9:
+		// Instagram (9/2207042): the account's API posts per rolling 24 h.
 		return publisher.ClassRateLimited, true
 	case code == 102 || code == 190 || code == 104: // 104: no access token was sent
 		return publisher.ClassAuth, true
-	case code == 3 || code == 10 || (code >= 200 && code <= 299):
-		return publisher.ClassRejected, true // permission: fix the app or re-consent; retrying will not help
+	case isPermissionCode(code):
+		return publisher.ClassAuth, true
+	case code == 9004 || code == 9007:
+		// Instagram: the media could not be fetched (often an expired or
+		// briefly unreachable URL; the next attempt sends a fresh one), or
+		// the container is not ready yet.
+		return publisher.ClassRetryable, true
 	case code == 100 || code == 368 || code == 506 || code == 1609005:
+		return publisher.ClassRejected, true
+	case code >= 36000 && code <= 36009:
+		// Instagram: the image is too large, of the wrong format or ratio.
+		return publisher.ClassRejected, true
+	case code == 24 || code == 25:
+		// Instagram: no such container or media; the account is inactive.
 		return publisher.ClassRejected, true
 	}
 	return "", false
 }
+
+// isPermissionCode reports whether code is a Graph permission error: 10
+// (permission denied), 200–299 (one per permission) or 3 (the app lacks a
+// capability). Retrying does not help; reconnecting the account and
+// granting the permission (or fixing the app) does.
+func isPermissionCode(code int) bool {
+	return code == 3 || code == 10 || (code >= 200 && code <= 299)
+}
+
+// GraphSubcodeClass is the shared table of error subcodes that decide the
+// class on their own, whatever the code: Instagram's 2207xxx
+// (platform-apis.md §2.5 and Meta's "Error Codes" reference). Connectors
+// also use it for the subcode in a failed media container's status.
+func GraphSubcodeClass(subcode int) (publisher.ErrorClass, bool) {
+	switch subcode {
+	case 2207001, // Instagram server error
+		2207003, // the media took too long to download
+		2207020, // the container expired: make a new one
+		2207027, // the media is not ready for publishing yet
+		2207032, // creating the media failed: make a new container
+		2207052, // the media could not be fetched from the URL
+		2207053: // unknown upload error: make a new container
+		return publisher.ClassRetryable, true
+	case 2207042: // the maximum number of posts a day was reached
+		return publisher.ClassRateLimited, true
+	case 2207004, // image too large
+		2207005, // image format not supported
+		2207009, // aspect ratio not supported
+		2207051: // activity restricted as suspected spam: a person must look
+		return publisher.ClassRejected, true
+	}
+	return "", false
+}
+
+// PermissionAdvice is appended to the message of Graph permission errors
+// (codes 3, 10, 200–299).
+const PermissionAdvice = "The account must be reconnected with the permissions Prasar asks for (a Page role that allows posting, and every permission in the consent dialog)."
 
 // Classify turns a non-2xx answer (or a 2xx one carrying an error envelope)
 // into a *publisher.PlatformError. Message is the platform's message, with
@@ -109,6 +169,9 @@ func (g GraphClassifier) Classify(resp *Response) *publisher.PlatformError {
 	if !known || ge.Subcode == 0 {
 		class, known = g.Codes[ge.Code]
 	}
+	if !known && ge.Subcode != 0 {
+		class, known = GraphSubcodeClass(ge.Subcode)
+	}
 	if !known {
 		class, known = graphClass(ge.Code)
 	}
@@ -123,6 +186,9 @@ func (g GraphClassifier) Classify(resp *Response) *publisher.PlatformError {
 		class = StatusError(resp, now, backoff).Class
 	}
 	pe.Class = class
+	if class == publisher.ClassAuth && isPermissionCode(ge.Code) {
+		pe.Message += " — " + PermissionAdvice
+	}
 	switch class {
 	case publisher.ClassRateLimited:
 		d, ok := GraphUsageReset(resp.Header)

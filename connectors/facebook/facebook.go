@@ -74,6 +74,8 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives one debug line per call (nil: discarded).
 	Logger *slog.Logger
+	// OAuth configures connecting Pages through Facebook Login (oauth.go).
+	OAuth OAuthConfig
 }
 
 func (c Config) withDefaults() Config {

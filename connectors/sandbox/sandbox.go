@@ -54,6 +54,10 @@ type Server struct {
 	faults   map[accountKey]*faultState
 	uploads  map[postKey]*Upload
 	lastID   int64
+	// ext is state that platform files keep for themselves (Instagram's
+	// containers, OAuth codes already used, per-account settings), by
+	// platform name; see platformStateLocked. Reset forgets it.
+	ext map[string]any
 }
 
 type accountKey struct{ platform, id string }
@@ -134,6 +138,7 @@ func New(o Options) *Server {
 		media:    map[string]*mediaBlob{},
 		faults:   map[accountKey]*faultState{},
 		uploads:  map[postKey]*Upload{},
+		ext:      map[string]any{},
 	}
 	if len(s.secret) == 0 {
 		s.secret = make([]byte, 32)
@@ -232,7 +237,20 @@ func (s *Server) Reset() {
 	clear(s.media)
 	clear(s.faults)
 	clear(s.uploads)
+	clear(s.ext)
 	s.posts = nil
+}
+
+// platformStateLocked returns the state a platform file keeps under name,
+// made by mk on first use and again after Reset. Call it with s.mu held,
+// and read or change the state only while holding s.mu.
+func platformStateLocked[T any](s *Server, name string, mk func() *T) *T {
+	if st, ok := s.ext[name].(*T); ok {
+		return st
+	}
+	st := mk()
+	s.ext[name] = st
+	return st
 }
 
 // The helpers below are for platform files; they lock s.mu themselves
