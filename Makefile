@@ -41,12 +41,13 @@ lint: vet fmt-check frontend-check
 ## test: every test (needs Chromium for the end-to-end test; REDIS_URL for the real Redis, else in-process)
 test: frontend lint
 	$(GO) test -tags $(TAGS) -count=1 -timeout 30m ./...
-	$(GO) test -tags $(TAGS) -count=1 -race -timeout 30m ./publisher/... ./queue/... ./api/...
+	$(GO) test -tags $(TAGS) -count=1 -race -timeout 30m ./publisher/ ./publisher/sqlitestore/ ./queue/... ./api/...
 
-## bench: performance figures (fan-out vs raw asynq, stores); printed, not asserted
+## bench: performance figures (fan-out vs raw asynq, stores, the reach dashboard's p50/p95/p99); printed, not asserted
 bench: frontend
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 1x -timeout 30m ./cmd/prasar/
 	$(GO) test -run '^$$' -bench . -timeout 30m ./publisher/sqlitestore/
+	$(GO) test -run '^$$' -bench ReachDashboard -benchtime 1x -timeout 60m ./api/
 
 ## chaos: the long chaos run (kill -9 workers, restart Redis, platform faults)
 chaos: build

@@ -48,6 +48,9 @@ type Config struct {
 	// ContentSecurityPolicy is sent with every response but media. Default
 	// DefaultCSP.
 	ContentSecurityPolicy string
+	// QueueStats reads the queues' backlog for the operations page
+	// (operations.go). Nil: the page shows none.
+	QueueStats func(context.Context) ([]QueueDepth, error)
 }
 
 // DefaultCSP allows the SPA to load its own scripts, styles, images and
@@ -191,6 +194,85 @@ func NewHandler(cfg Config, svc *publisher.Service, ui fs.FS, logger *slog.Logge
 	a.POST("/deliveries/:id/resolve", h.handleResolveDelivery)
 
 	a.GET("/audit", h.handleListAudit)
+
+	// Publishing control: the operations page, pause switches and
+	// retraction (operations.go; docs/api.md, "Publishing control").
+	a.GET("/operations", h.handleGetOperations)
+	a.GET("/operations/events", h.handleStreamOperations)
+	a.GET("/publishing", h.handleGetPublishing)
+	a.PUT("/publishing/pause", h.handleSetPauseAll)
+	a.PUT("/orgs/:id/pause", h.handleSetPauseOrg)
+	a.POST("/posts/:id/retract", h.handleRetractPost)
+	a.GET("/posts/:id/retraction", h.handleGetRetraction)
+
+	a.GET("/notifications", h.handleListNotifications)
+	a.POST("/notifications/read", h.handleMarkNotificationsRead)
+
+	// Connecting accounts and keeping their tokens (connect.go; docs/api.md
+	// "Connecting accounts"). The OAuth callback is a GET the platform sends
+	// the browser to: it has the session cookie but no CSRF header, and is
+	// protected by its state, which only the session that started the flow
+	// can complete.
+	a.GET("/connect", h.handleListConnectMethods)
+	a.POST("/connect/:platform", h.handleConnectWithCredentials)
+	a.POST("/oauth/:platform/start", h.handleStartOAuth)
+	api.GET("/oauth/:platform/callback", h.handleOAuthCallback)
+	a.GET("/oauth/selections/:id", h.handleGetSelection)
+	a.POST("/oauth/selections/:id", h.handleCompleteSelection)
+	a.POST("/accounts/:id/disconnect", h.handleDisconnectAccount)
+	a.POST("/accounts/:id/refresh", h.handleRefreshAccount)
+
+	// The fake-news rebuttal desk (cases.go; docs/api.md "Fake-news cases").
+	a.GET("/cases", h.handleListCases)
+	a.POST("/cases", h.handleCreateCase)
+	a.GET("/cases/check-urls", h.handleCheckCaseURLs)
+	a.GET("/cases/ageing", h.handleCaseAgeing)
+	a.GET("/cases/report", h.handleCaseReport)
+	a.GET("/cases/report/weekly", h.handleWeeklyCaseReport)
+	a.GET("/cases/export", h.handleExportCases)
+	a.GET("/cases/:id", h.handleGetCase)
+	a.GET("/cases/:id/export", h.handleExportCase)
+	a.POST("/cases/:id/triage", h.handleTriageCase)
+	a.POST("/cases/:id/reassign", h.handleReassignCase)
+	a.PUT("/cases/:id/facts", h.handleSetCaseFacts)
+	a.POST("/cases/:id/clarification", h.handleDraftClarification)
+	a.POST("/cases/:id/actions", h.handleAddCaseAction)
+	a.POST("/cases/:id/close", h.handleCloseCase)
+	a.PUT("/cases/heads/:id", h.handleSetOrgHead)
+
+	// Reach: metrics dashboards, the per-post panel, exports, the weekly
+	// digest, "collect now" (reach.go; docs/api.md "Reach").
+	a.GET("/reach/dashboard", h.handleReachDashboard)
+	a.GET("/reach/definitions", h.handleReachDefinitions)
+	a.GET("/reach/export", h.handleReachExport)
+	a.GET("/reach/posts/:id", h.handlePostReach)
+	a.GET("/reach/digest", h.handleReachDigest)
+	a.POST("/reach/digest/send", h.handleSendReachDigest)
+	a.POST("/reach/collect", h.handleCollectMetrics)
+
+	// The registry and the compliance review (issue 5; docs/api.md,
+	// "Registry and compliance review"): orgregistry.go, compliance.go.
+	a.GET("/registry/orgs/:id", h.handleRegistryOrg)
+	a.PUT("/registry/orgs/:id", h.handleUpdateOrg)
+	a.GET("/registry/orgs/:id/history", h.handleOrgHistory)
+	a.POST("/registry/orgs/:id/merge", h.handleMergeOrgs)
+	a.POST("/registry/orgs/:id/officers", h.handleAppointOfficer)
+	a.POST("/registry/events/:id/resume", h.handleResumeOrgEvent)
+	a.PUT("/registry/officers/:id", h.handleEditOfficer)
+	a.GET("/registry/officer-changes", h.handleListOfficerChanges)
+	a.POST("/registry/officer-changes/:id/decide", h.handleDecideOfficerChange)
+	a.GET("/registry/handovers", h.handleListHandovers)
+	a.POST("/registry/handovers/:id/resume", h.handleResumeHandover)
+	a.POST("/registry/handovers/:id/rotated", h.handleConfirmRotation)
+	a.POST("/registry/accounts", h.handleRegisterAccount)
+	a.PUT("/registry/accounts/:id/profile", h.handleSaveAccountProfile)
+	a.POST("/registry/import", h.handleImportRegistry)
+	a.GET("/registry/imports", h.handleListImports)
+	a.POST("/registry/imports/:id/resume", h.handleResumeImport)
+	a.GET("/registry/export", h.handleExportRegistry)
+	a.GET("/compliance", h.handleCompliance)
+	a.GET("/compliance/orgs/:id", h.handleOrgCompliance)
+	a.GET("/compliance/report", h.handleComplianceReport)
 	return r
 }
 

@@ -11,7 +11,7 @@ import (
 
 // postStatuses are the statuses a post list may be filtered by.
 var postStatuses = []publisher.PostStatus{publisher.PostDraft, publisher.PostInReview, publisher.PostChangesRequested,
-	publisher.PostRejected, publisher.PostApproved, publisher.PostPublishing, publisher.PostCancelled}
+	publisher.PostRejected, publisher.PostApproved, publisher.PostPublishing, publisher.PostCancelled, publisher.PostRetracted}
 
 // postView is a post with its deliveries and their counts by status: the
 // answer of GET /posts/:id and each event of its live stream.

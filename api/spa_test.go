@@ -185,11 +185,11 @@ func TestInternalErrors(t *testing.T) {
 	// The log has the cause, with the request id the user can quote.
 	var logged bool
 	for _, line := range strings.Split(e.logs.String(), "\n") {
-		if strings.Contains(line, `"msg":"internal error"`) && strings.Contains(line, `"request_id":"`+eb.RequestID+`"`) && strings.Contains(line, "database is closed") {
+		if strings.Contains(line, `"msg":"internal error"`) && strings.Contains(line, `"request_id":"`+eb.RequestID+`"`) && strings.Contains(line, "sqlitestore:") && strings.Contains(line, "closed") {
 			logged = true
 		}
 	}
 	if !logged {
-		t.Errorf("no log line with the request id %s and the cause", eb.RequestID)
+		t.Errorf("no log line with the request id %s and the cause in:\n%s", eb.RequestID, e.logs.String())
 	}
 }

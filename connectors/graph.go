@@ -186,6 +186,8 @@ func (g GraphClassifier) Classify(resp *Response) *publisher.PlatformError {
 		class = StatusError(resp, now, backoff).Class
 	}
 	pe.Class = class
+	// 506: "Duplicate status message" — the same text is already on the Page.
+	pe.Duplicate = ge.Code == 506
 	if class == publisher.ClassAuth && isPermissionCode(ge.Code) {
 		pe.Message += " — " + PermissionAdvice
 	}

@@ -326,3 +326,29 @@ func TestReconcileRequeuesLostFanout(t *testing.T) {
 		t.Fatalf("reconcile = %+v, %v", rep, err)
 	}
 }
+
+func TestDuplicateAfterInterruptionIsUnconfirmed(t *testing.T) {
+	e := newEnv(t)
+	dup := &publisher.PlatformError{Class: publisher.ClassRejected, Message: "(#506) Duplicate status message", Duplicate: true}
+	// The first attempt is interrupted; the look-up misses the post (say,
+	// the platform's feed lags), and the platform then calls it a duplicate.
+	e.fb.errs = []error{&publisher.PlatformError{Class: publisher.ClassRetryable, Message: "timeout", Ambiguous: true}, dup}
+	e.fb.lookupErr = publisher.ErrNotPublished
+	p := e.approvedPost("हर घर तिरंगा", e.fbAcct)
+	d := e.fanout(p)[0]
+	_ = e.svc.Deliver(context.Background(), d.ID)
+	e.clock.Add(2 * time.Minute)
+	_ = e.svc.Deliver(context.Background(), d.ID)
+	if got := e.delivery(d.ID); got.Status != publisher.DeliveryUnconfirmed {
+		t.Fatalf("status = %s, want unconfirmed (a duplicate after an interruption is not a failure)", got.Status)
+	}
+	// Without an earlier interruption a duplicate is the editor's to fix.
+	e2 := newEnv(t)
+	e2.fb.errs = []error{dup}
+	p2 := e2.approvedPost("हर घर तिरंगा", e2.fbAcct)
+	d2 := e2.fanout(p2)[0]
+	_ = e2.svc.Deliver(context.Background(), d2.ID)
+	if got := e2.delivery(d2.ID); got.Status != publisher.DeliveryFailed {
+		t.Fatalf("status = %s, want failed", got.Status)
+	}
+}

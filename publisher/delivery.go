@@ -10,6 +10,9 @@ import "time"
 //	  │               │  ├───▶ needs_reconnect   (the account's token broke)
 //	  │               │  └───▶ unconfirmed       (the platform may have posted; a person checks)
 //	  └──── manual retry / reconnection ◀─┘
+//
+//	published ─(post retracted, deleted on the platform)─▶ retracted
+//	queued, retrying, failed, needs_reconnect, unconfirmed ─(post retracted)─▶ cancelled
 type DeliveryStatus string
 
 // Delivery statuses.
@@ -22,11 +25,14 @@ const (
 	DeliveryNeedsReconnect DeliveryStatus = "needs_reconnect"
 	DeliveryUnconfirmed    DeliveryStatus = "unconfirmed"
 	DeliveryCancelled      DeliveryStatus = "cancelled"
+	// DeliveryRetracted deliveries were published and then deleted from
+	// the platform when their post was retracted (retract.go).
+	DeliveryRetracted DeliveryStatus = "retracted"
 )
 
 // DeliveryStatuses lists every status, for filters and validation.
 var DeliveryStatuses = []DeliveryStatus{DeliveryQueued, DeliverySending, DeliveryRetrying, DeliveryPublished,
-	DeliveryFailed, DeliveryNeedsReconnect, DeliveryUnconfirmed, DeliveryCancelled}
+	DeliveryFailed, DeliveryNeedsReconnect, DeliveryUnconfirmed, DeliveryCancelled, DeliveryRetracted}
 
 // Valid reports whether s is a known delivery status.
 func (s DeliveryStatus) Valid() bool {
@@ -42,7 +48,7 @@ func (s DeliveryStatus) Valid() bool {
 // without a person's action.
 func (s DeliveryStatus) Final() bool {
 	switch s {
-	case DeliveryPublished, DeliveryFailed, DeliveryUnconfirmed, DeliveryCancelled, DeliveryNeedsReconnect:
+	case DeliveryPublished, DeliveryFailed, DeliveryUnconfirmed, DeliveryCancelled, DeliveryNeedsReconnect, DeliveryRetracted:
 		return true
 	}
 	return false
@@ -141,6 +147,9 @@ type DeliveryResult struct {
 	ErrorMessage    string
 	PlatformMessage string
 	At              time.Time
+	// Attempt, when set, is appended to the delivery's attempts in the
+	// same write as the result (one write instead of two per attempt).
+	Attempt *Attempt
 }
 
 // DeliveryChange is a person's (or the reconciler's) conditional change of

@@ -183,7 +183,7 @@ func newEnv(t *testing.T) *env {
 	e.koo.rules.Enabled = false
 	e.koo.rules.Defunct = "Koo shut down on 3 July 2024"
 	e.svc, err = publisher.New(publisher.Config{RetryBase: time.Second, RetryMax: time.Minute, MaxFailures: 3}, publisher.Deps{
-		Store: store, Enqueuer: e.queue, Keyring: kr, Hasher: passhash.Hasher{P: passhash.Params{Memory: 1024, Time: 1, Threads: 1}},
+		Store: store, Enqueuer: e.queue, Keyring: kr, Hasher: passhashCheap(),
 		Connectors: []publisher.Connector{e.fb, e.x, e.ig, e.koo}, Now: e.clock.Now,
 	})
 	if err != nil {
@@ -203,6 +203,10 @@ func newEnv(t *testing.T) *env {
 	e.kooAcct = e.mustAccount(sys, e.org.ID, publisher.Koo, "4001", "")
 	e.otherAcct = e.mustAccount(sys, e.otherOrg.ID, publisher.Facebook, "5001", "tok-other")
 	return e
+}
+
+func passhashCheap() passhash.Hasher {
+	return passhash.Hasher{P: passhash.Params{Memory: 1024, Time: 1, Threads: 1}}
 }
 
 func (e *env) mustOrg(ctx context.Context, code, en, hi string) *publisher.Organisation {

@@ -22,6 +22,12 @@ type Store interface {
 	DeliveryStore
 	AuditStore
 	MediaStore
+	NotificationStore
+	CaseStore
+	ControlStore
+	ConnectionStore
+	ReachStore
+	RegistryStore
 	// Ping reports whether the store answers (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error
@@ -143,8 +149,9 @@ type DeliveryStore interface {
 	// FinishDelivery stores the result of an attempt if the delivery is
 	// still sending under the given claim token, clears the claim, and
 	// returns the updated delivery. Every field of r is written (an empty
-	// external id, URL or published time clears the old one). Returns
-	// ECONFLICT if the claim was lost.
+	// external id, URL or published time clears the old one); r.Attempt,
+	// if set, is appended to the attempts atomically with the result.
+	// Returns ECONFLICT if the claim was lost (and then stores no attempt).
 	FinishDelivery(ctx context.Context, id, claimToken string, r DeliveryResult) (*Delivery, error)
 	// ChangeDelivery applies c if the delivery's status is in c.From, and
 	// returns the updated delivery; ECONFLICT otherwise. ErrorClass,
@@ -227,8 +234,9 @@ type PlatformRules struct {
 	RequiresMedia bool     `json:"requiresMedia"`
 	MaxImages     int      `json:"maxImages"`
 	MaxImageBytes int64    `json:"maxImageBytes"`
-	ImageTypes    []string `json:"imageTypes"` // accepted MIME types
-	MaxHashtags   int      `json:"maxHashtags,omitempty"`
+	ImageTypes    []string `json:"imageTypes"`            // accepted MIME types
+	MaxHashtags   int      `json:"maxHashtags,omitempty"` // 0: no limit
+	MaxMentions   int      `json:"maxMentions,omitempty"` // 0: no limit
 	// Enabled is false for platforms switched off in this deployment
 	// (Koo by default); Defunct says why a platform cannot be used at all.
 	Enabled bool   `json:"enabled"`
@@ -284,6 +292,11 @@ type PlatformError struct {
 	// taken effect although no answer came back (a timeout, a dropped
 	// connection): the next attempt must look the post up first.
 	Ambiguous bool
+	// Duplicate is set when the platform refused the post as a duplicate of
+	// one already on the account (Facebook #506, X's duplicate content,
+	// LinkedIn's DUPLICATE_POST). After an interrupted attempt that means
+	// the earlier attempt most likely published it.
+	Duplicate bool
 	Err       error
 }
 

@@ -13,6 +13,10 @@ import (
 //	draft ──submit──▶ in_review ──approve──▶ approved ──fan-out──▶ publishing
 //	  ▲                │    │                   │
 //	  └─changes_requested◀┘  └─▶ rejected        └─edit──▶ in_review (review reopens)
+//
+//	publishing ──retract──▶ retracted (deleted where the platforms allow it)
+//	in_review ──expire──▶ changes_requested (its scheduled time passed, plus the missed window, unapproved)
+//	approved ──cancel──▶ cancelled (before its fan-out)
 type PostStatus string
 
 // Post statuses.
@@ -24,10 +28,13 @@ const (
 	PostApproved         PostStatus = "approved"   // approved, waiting for its time or for fan-out
 	PostPublishing       PostStatus = "publishing" // fanned out: see its deliveries
 	PostCancelled        PostStatus = "cancelled"
+	// PostRetracted posts were published and then withdrawn: deleted on
+	// every platform that allows it (retract.go).
+	PostRetracted PostStatus = "retracted"
 )
 
 // PostStatuses lists every post status, for filters and validation.
-var PostStatuses = []PostStatus{PostDraft, PostInReview, PostChangesRequested, PostRejected, PostApproved, PostPublishing, PostCancelled}
+var PostStatuses = []PostStatus{PostDraft, PostInReview, PostChangesRequested, PostRejected, PostApproved, PostPublishing, PostCancelled, PostRetracted}
 
 // Valid reports whether s is a known post status.
 func (s PostStatus) Valid() bool {
@@ -117,7 +124,7 @@ type ReviewEntry struct {
 	At       time.Time `json:"at"`
 	UserID   string    `json:"userId"`
 	UserName string    `json:"userName,omitempty"`
-	Action   string    `json:"action"` // create, edit, submit, approve, reject, request_changes, reopen, cancel
+	Action   string    `json:"action"` // create, edit, submit, approve, reject, request_changes, reopen, cancel, publish, expire, retract
 	Revision int       `json:"revision"`
 	Comment  string    `json:"comment,omitempty"`
 }

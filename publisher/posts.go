@@ -244,8 +244,10 @@ func (s *Service) transition(ctx context.Context, id string, revision int, actio
 			if _, err := s.checkPost(ctx, p.OrgID, &in, true); err != nil {
 				return nil, err
 			}
-			if p.ScheduledAt != nil && !p.ScheduledAt.After(now) {
-				return nil, &Error{Code: EINVALID, Message: "The scheduled time has passed.", Fields: []FieldError{{Field: "scheduledAt", Code: "in_past", Message: "The scheduled time has passed; the author must choose a new time or publish now."}}}
+			// Late approval publishes at once, but only within the missed
+			// window (schedule.go).
+			if err := s.checkApprovalTime(p, now); err != nil {
+				return nil, err
 			}
 			p.Status, p.ApprovedRevision, p.ApprovedBy, p.ApprovedAt = PostApproved, p.Revision, u.ID, &now
 		} else if action == "reject" {
@@ -254,7 +256,9 @@ func (s *Service) transition(ctx context.Context, id string, revision int, actio
 			p.Status = PostChangesRequested
 		}
 	case "cancel":
-		if !canWriteFor(u, p.OrgID) {
+		// Authors withdraw their posts; the PR section may also stop an
+		// approved post before it fans out (a scheduled one, say).
+		if !canWriteFor(u, p.OrgID) && !(canReview(u) && from == PostApproved) {
 			return nil, Errorf(EFORBIDDEN, "You cannot cancel this organisation's posts.")
 		}
 		if !from.Editable() {
@@ -325,7 +329,11 @@ func (s *Service) RequestChanges(ctx context.Context, id string, revision int, c
 	return s.transition(ctx, id, revision, "request_changes", comment)
 }
 
-// CancelPost withdraws a post that has not started publishing.
+// CancelPost withdraws a post that has not started publishing: its author's
+// organisation (editors, administrators) at any step before the fan-out,
+// and the PR section's approvers once it is approved (a scheduled post
+// waiting for its time). A published post is retracted instead
+// (RetractPost).
 func (s *Service) CancelPost(ctx context.Context, id string, revision int, comment string) (*Post, error) {
 	return s.transition(ctx, id, revision, "cancel", comment)
 }

@@ -32,6 +32,34 @@ type Config struct {
 	ReconcileGrace time.Duration
 	// MediaURLTTL is how long a signed media URL stays valid. Default 24 h.
 	MediaURLTTL time.Duration
+	// Cases holds the fake-news rebuttal desk's settings (deadlines).
+	Cases CaseConfig
+	// MissedWindow is how late after its scheduled time a post may still
+	// be approved (it then publishes at once); once it has passed, an
+	// unapproved post's approval expires and the post goes back to its
+	// author (schedule.go). Default 15 min.
+	MissedWindow time.Duration
+	// Budgets are the publish budgets checked before every platform call
+	// (budgets.go). Nil: DefaultBudgets; an empty, non-nil slice: none.
+	Budgets []Budget
+	// SettingsTTL is how long a process trusts its copy of the publishing
+	// switches (pauses) before reading them again. Default 2 s.
+	SettingsTTL time.Duration
+	// SandboxPlatforms are the platforms whose connectors talk to the
+	// sandbox; accounts connected on them are marked Sandbox (connect.go).
+	SandboxPlatforms []Platform
+	// TokenAlertBefore is how long before an account's token expires,
+	// when no refresh can renew it, its officers are told. Default
+	// DefaultTokenAlertBefore (7 days).
+	TokenAlertBefore time.Duration
+	// Metrics configures the collection of published posts' metrics.
+	Metrics MetricsConfig
+	// RequiredPlatforms are the platforms every organisation must have an
+	// account on, for the compliance review. Default Facebook, X, Instagram.
+	RequiredPlatforms []Platform
+	// ActivityWindow is the posting cadence norm of the compliance review:
+	// an organisation is active if it published within it. Default 15 days.
+	ActivityWindow time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -62,6 +90,22 @@ func (c *Config) setDefaults() {
 	if c.MediaURLTTL <= 0 {
 		c.MediaURLTTL = 24 * time.Hour
 	}
+	if len(c.RequiredPlatforms) == 0 {
+		c.RequiredPlatforms = []Platform{Facebook, X, Instagram}
+	}
+	if c.ActivityWindow <= 0 {
+		c.ActivityWindow = 15 * 24 * time.Hour
+	}
+	c.Cases.setDefaults()
+	if c.MissedWindow <= 0 {
+		c.MissedWindow = 15 * time.Minute
+	}
+	if c.Budgets == nil {
+		c.Budgets = DefaultBudgets
+	}
+	if c.SettingsTTL <= 0 {
+		c.SettingsTTL = 2 * time.Second
+	}
 }
 
 // Deps are the adapters the services use.
@@ -71,7 +115,9 @@ type Deps struct {
 	Connectors []Connector
 	Keyring    *Keyring
 	Hasher     PasswordHasher
-	Logger     *slog.Logger
+	// Mailer sends notification e-mail; nil: notifications are in-app only.
+	Mailer Mailer
+	Logger *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -87,10 +133,15 @@ type Service struct {
 	connectors map[Platform]Connector
 	keyring    *Keyring
 	hasher     PasswordHasher
+	mailer     Mailer
 	log        *slog.Logger
 	now        func() time.Time
 	events     *Broker
 	logins     *loginLimiter
+	revMu      sync.Mutex
+	revCache   map[revisionKey]*PostRevision
+	reach      reachState    // metrics collection (reachcollect.go)
+	settingsC  settingsCache // the publishing switches, cached (control.go)
 	// dummyHash is verified when a sign-in names an unknown e-mail, so that
 	// a wrong e-mail takes as long as a wrong password.
 	dummyHash string
@@ -109,10 +160,12 @@ func New(cfg Config, d Deps) (*Service, error) {
 		connectors: map[Platform]Connector{},
 		keyring:    d.Keyring,
 		hasher:     d.Hasher,
+		mailer:     d.Mailer,
 		log:        d.Logger,
 		now:        d.Now,
 		events:     NewBroker(),
 		logins:     newLoginLimiter(),
+		revCache:   map[revisionKey]*PostRevision{},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -228,6 +229,14 @@ func (s *Service) checkPost(ctx context.Context, orgID string, in *PostInput, co
 			pe.add(textField, "too_long", fmt.Sprintf("The text is %d characters long as %s counts it; the limit is %d.", ms.Count, a.Platform.Title(), ms.Limit),
 				"platform", string(a.Platform), "count", strconv.Itoa(ms.Count), "limit", strconv.Itoa(ms.Limit))
 		}
+		if n := countTags(text, '#'); rules.MaxHashtags > 0 && n > rules.MaxHashtags {
+			pe.add(textField, "too_many_hashtags", fmt.Sprintf("%s takes at most %d hashtags; the text has %d.", a.Platform.Title(), rules.MaxHashtags, n),
+				"platform", string(a.Platform), "count", strconv.Itoa(n), "limit", strconv.Itoa(rules.MaxHashtags))
+		}
+		if n := countTags(text, '@'); rules.MaxMentions > 0 && n > rules.MaxMentions {
+			pe.add(textField, "too_many_mentions", fmt.Sprintf("%s takes at most %d @-mentions; the text has %d.", a.Platform.Title(), rules.MaxMentions, n),
+				"platform", string(a.Platform), "count", strconv.Itoa(n), "limit", strconv.Itoa(rules.MaxMentions))
+		}
 		if rules.RequiresMedia && len(out.media) == 0 && len(in.Content.MediaIDs) == 0 {
 			pe.add("content.mediaIds", "required_for_platform", fmt.Sprintf("%s posts need an image.", a.Platform.Title()), "platform", string(a.Platform))
 		}
@@ -254,6 +263,25 @@ func (s *Service) checkPost(ctx context.Context, orgID string, in *PostInput, co
 		fe.add("content.body", "required", "Write the post in Hindi, English or both.")
 	}
 	return out, fe.err("The post needs correcting before it can be saved.")
+}
+
+// countTags counts hashtags (mark '#') or mentions ('@') in text: the
+// mark at the start of a word, followed by a letter, digit or underscore.
+// Hindi hashtags (#हरियाणा) count like any other.
+func countTags(text string, mark rune) int {
+	n := 0
+	prev := ' '
+	rs := []rune(text)
+	for i, r := range rs {
+		if r == mark && (unicode.IsSpace(prev) || i == 0 || unicode.IsPunct(prev) && prev != mark) && i+1 < len(rs) {
+			next := rs[i+1]
+			if unicode.IsLetter(next) || unicode.IsDigit(next) || unicode.Is(unicode.Mn, next) || next == '_' {
+				n++
+			}
+		}
+		prev = r
+	}
+	return n
 }
 
 func contains[T comparable](xs []T, x T) bool {

@@ -152,3 +152,26 @@ func TestMediaUpload(t *testing.T) {
 	_, _, err = e.svc.OpenSignedMedia(context.Background(), m.ID, exp, sig)
 	wantCode(t, err, publisher.ENOTFOUND)
 }
+
+func TestCountTagLimits(t *testing.T) {
+	e := newEnv(t)
+	e.x.rules.MaxHashtags, e.x.rules.MaxMentions = 2, 1
+	tests := []struct {
+		name, text string
+		field      string
+	}{
+		{"three hashtags incl. Hindi", "#हरियाणा #Kisan और #MSP", "too_many_hashtags"},
+		{"two mentions", "@cmohry @DiprHaryana", "too_many_mentions"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := e.svc.CreatePost(as(e.editor), publisher.PostInput{Content: publisher.Content{BodyEN: tt.text}, Targets: []string{e.xAcct.ID}})
+			wantField(t, err, "content.body", tt.field)
+		})
+	}
+	// Within the limits, and marks that are not tags (an e-mail, C#, a
+	// lone #), pass.
+	if _, err := e.svc.CreatePost(as(e.editor), publisher.PostInput{Content: publisher.Content{BodyEN: "#Kisan #MSP write to cm@hry.example or use C# or # alone"}, Targets: []string{e.xAcct.ID}}); err != nil {
+		t.Fatalf("within limits: %v", err)
+	}
+}

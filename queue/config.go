@@ -37,8 +37,21 @@ const MaxTaskTimeout = 2*time.Minute - time.Second
 // Config configures a Client and a Server. Zero values mean "use the
 // default".
 type Config struct {
-	// Concurrency is how many tasks a Server runs at once. Default 10.
+	// Concurrency is how many tasks of the critical queue (fan-outs,
+	// reconciles, retractions) a Server runs at once, and how many
+	// deliveries of each platform unless PlatformConcurrency says
+	// otherwise. Default 10.
 	Concurrency int
+	// PlatformConcurrency bounds how many deliveries of one platform a
+	// Server works on at once. Each platform's queue has a pool of workers
+	// of its own, so that a slow or stalled platform holds only its own
+	// workers and never starves the others. 0: Concurrency. Negative: no
+	// pools; every queue shares one pool of Concurrency workers by Weights
+	// (a slow platform can then take every worker).
+	PlatformConcurrency int
+	// PlatformLimits overrides PlatformConcurrency for single platforms
+	// (with pools only).
+	PlatformLimits map[publisher.Platform]int
 	// TaskTimeout bounds each task's run: the handler's context is
 	// cancelled when it passes, and the task is retried. Default 90 s; at
 	// most MaxTaskTimeout.
@@ -51,10 +64,23 @@ type Config struct {
 	// (one per period across all servers). Default 30 s; negative disables
 	// the periodic reconcile.
 	ReconcileEvery time.Duration
+	// CasesCheckEvery is how often a Server enqueues the rebuttal desk's
+	// deadline check (one per period across all servers). Default 1 min;
+	// negative disables it.
+	CasesCheckEvery time.Duration
+	// TokenRefreshEvery is how often a Server enqueues the token job (one
+	// per period across all servers; tokens.go). Default 5 min; negative
+	// disables it.
+	TokenRefreshEvery time.Duration
+	// MetricsEvery is how often a Server enqueues the metrics sweep (one
+	// per period across all servers; metrics.go). Default 1 min; negative
+	// disables it.
+	MetricsEvery time.Duration
 	// Weights overrides queue weights by queue name (QueueCritical,
 	// DeliverQueue(p)); a queue not listed, or listed with 0, gets its
 	// default: DefaultCriticalWeight or DefaultPlatformWeight. Weights are
 	// relative: a non-empty queue is served in proportion to its weight.
+	// They matter only for the shared pool (PlatformConcurrency < 0).
 	Weights map[string]int
 	// TaskCheckInterval is how long an idle worker waits before polling
 	// empty queues again. Default 1 s.
@@ -77,6 +103,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ReconcileEvery == 0 {
 		c.ReconcileEvery = DefaultReconcileEvery
+	}
+	if c.CasesCheckEvery == 0 {
+		c.CasesCheckEvery = DefaultCasesCheckEvery
+	}
+	if c.TokenRefreshEvery == 0 {
+		c.TokenRefreshEvery = DefaultTokenRefreshEvery
+	}
+	if c.MetricsEvery == 0 {
+		c.MetricsEvery = DefaultMetricsEvery
 	}
 	if c.TaskCheckInterval == 0 {
 		c.TaskCheckInterval = DefaultTaskCheckInterval
@@ -102,6 +137,14 @@ func (c Config) Validate() error {
 	case c.DelayedTaskCheckInterval < 0:
 		return fmt.Errorf("queue: delayed task check interval %s is negative", c.DelayedTaskCheckInterval)
 	}
+	for p, n := range c.PlatformLimits {
+		if !p.Valid() {
+			return fmt.Errorf("queue: concurrency for unknown platform %q", p)
+		}
+		if n < 1 {
+			return fmt.Errorf("queue: concurrency %d of platform %s is not positive", n, p)
+		}
+	}
 	known := c.QueueWeights()
 	for q, w := range c.Weights {
 		if _, ok := known[q]; !ok {
@@ -115,9 +158,9 @@ func (c Config) Validate() error {
 }
 
 // QueueWeights returns the weight of every queue a Server serves: the
-// critical queue and one deliver queue per platform.
+// critical queue, one deliver queue per platform, and the metrics queue.
 func (c Config) QueueWeights() map[string]int {
-	ws := map[string]int{QueueCritical: DefaultCriticalWeight}
+	ws := map[string]int{QueueCritical: DefaultCriticalWeight, QueueMetrics: DefaultMetricsWeight}
 	for _, p := range publisher.Platforms {
 		ws[DeliverQueue(p)] = DefaultPlatformWeight
 	}
@@ -129,12 +172,23 @@ func (c Config) QueueWeights() map[string]int {
 	return ws
 }
 
+// platformConcurrency returns the size of a platform's pool of workers.
+func (c Config) platformConcurrency(p publisher.Platform) int {
+	if n := c.PlatformLimits[p]; n > 0 {
+		return n
+	}
+	if c.PlatformConcurrency > 0 {
+		return c.PlatformConcurrency
+	}
+	return c.Concurrency
+}
+
 // queueOrder returns the queues a Server serves in display order: critical
-// first, then the platforms in publisher.Platforms order.
+// first, then the platforms in publisher.Platforms order, then metrics.
 func queueOrder() []string {
 	qs := []string{QueueCritical}
 	for _, p := range publisher.Platforms {
 		qs = append(qs, DeliverQueue(p))
 	}
-	return qs
+	return append(qs, QueueMetrics)
 }

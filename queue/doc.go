@@ -2,7 +2,7 @@
 // (on Redis) that carries the publishing pipeline's work between the domain's
 // steps. It is the only package that imports asynq and miniredis.
 //
-// Three task types exist, each carrying ids only (the store, not Redis, is
+// Seven task types exist, each carrying ids only (the store, not Redis, is
 // the source of truth):
 //
 //   - fanout (TaskID "fanout:<post>:<revision>") runs publisher.Service.Fanout,
@@ -11,11 +11,24 @@
 //   - deliver (TaskID = the delivery id) runs publisher.Service.Deliver, one
 //     attempt at one delivery;
 //   - reconcile (TaskID "reconcile:<bucket>") runs publisher.Service.Reconcile,
-//     which re-enqueues work whose task was lost.
+//     which re-enqueues work whose task was lost;
+//   - cases_check (TaskID "cases_check:<bucket>", every minute) runs
+//     publisher.Service.CheckCases, the rebuttal desk's deadline check;
+//   - metrics_sweep (TaskID "metrics_sweep:<bucket>", every minute) runs
+//     publisher.Service.SweepMetrics, which tracks newly published
+//     deliveries and queues the metrics readings that are due;
+//   - metrics (TaskID "metrics:<delivery>:<key>") runs
+//     publisher.Service.CollectMetrics, one reading of one delivery's
+//     metrics, on the low-weight "metrics" queue (metrics.go);
+//   - token_refresh (TaskID "token_refresh:<bucket>", every 5 minutes) runs
+//     publisher.Service.RefreshTokens, which renews accounts' tokens before
+//     they expire and alerts the officers of accounts that need
+//     reconnecting (tokens.go).
 //
-// Fan-out and reconcile tasks go to the "critical" queue; deliver tasks go to
-// one queue per platform ("deliver_facebook", "deliver_x", …), so that a slow
-// or rate-limited platform cannot starve the others.
+// Fan-out, reconcile, cases_check and token_refresh tasks go to the
+// "critical" queue; deliver tasks go to one queue per platform
+// ("deliver_facebook", "deliver_x", …), so that a slow or rate-limited
+// platform cannot starve the others.
 //
 // Deterministic task ids make enqueueing idempotent: enqueueing work that is
 // already queued, scheduled, retrying or running is not an error. The domain,

@@ -93,6 +93,9 @@ func testConfig() Config {
 		Concurrency:              4,
 		ShutdownTimeout:          2 * time.Second,
 		ReconcileEvery:           -1,
+		CasesCheckEvery:          -1,
+		MetricsEvery:             -1,
+		TokenRefreshEvery:        -1,
 		TaskCheckInterval:        20 * time.Millisecond,
 		DelayedTaskCheckInterval: 100 * time.Millisecond,
 	}
@@ -104,11 +107,19 @@ type fakeHandlers struct {
 	fanout    func(ctx context.Context, postID string, revision int) error
 	deliver   func(ctx context.Context, deliveryID string) error
 	reconcile func(ctx context.Context) (publisher.ReconcileReport, error)
+	check     func(ctx context.Context) (publisher.CaseCheckReport, error)
+	sweep     func(ctx context.Context) (publisher.MetricsSweepReport, error) // metrics_test.go
+	collect   func(ctx context.Context, deliveryID string, manual bool) error
+	refresh   func(ctx context.Context) (publisher.RefreshReport, error) // tokens_test.go
 
 	mu         sync.Mutex
 	fanouts    []fanoutPayload
 	deliveries []string
 	reconciles []string // task ids
+	checks     []string // cases_check task ids
+	sweeps     []string // metrics_sweep task ids
+	collects   []string // "<task id> <delivery> <manual>"
+	refreshes  []string // token_refresh task ids
 }
 
 func (f *fakeHandlers) Fanout(ctx context.Context, postID string, revision int) error {

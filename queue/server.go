@@ -24,6 +24,20 @@ type Handlers interface {
 	Fanout(ctx context.Context, postID string, revision int) error
 	Deliver(ctx context.Context, deliveryID string) error
 	Reconcile(ctx context.Context) (publisher.ReconcileReport, error)
+	// CheckCases is the rebuttal desk's periodic deadline check (cases.go);
+	// like Reconcile its errors are logged and not retried.
+	CheckCases(ctx context.Context) (publisher.CaseCheckReport, error)
+	// SweepMetrics and CollectMetrics collect published posts' metrics
+	// (metrics.go): the periodic sweep, like Reconcile, is not retried; a
+	// reading returns nil, a *publisher.RetryError, or a store failure.
+	SweepMetrics(ctx context.Context) (publisher.MetricsSweepReport, error)
+	CollectMetrics(ctx context.Context, deliveryID string, manual bool) error
+	// RefreshTokens is the periodic token job (tokens.go); like Reconcile
+	// its errors are logged and not retried.
+	RefreshTokens(ctx context.Context) (publisher.RefreshReport, error)
+	// Retract carries a post's retraction forward (control.go); like
+	// Deliver, it returns a *publisher.RetryError while work remains.
+	Retract(ctx context.Context, postID string) error
 }
 
 var _ Handlers = (*publisher.Service)(nil)
@@ -40,9 +54,11 @@ const reconcileEnqueueTimeout = 10 * time.Second
 
 // Server runs the queue's workers: it takes tasks from the critical queue
 // and the per-platform deliver queues and hands them to Handlers, and it
-// enqueues a reconcile task every Config.ReconcileEvery.
+// enqueues a reconcile task every Config.ReconcileEvery. Each platform's
+// queue has a pool of workers of its own (Config.PlatformConcurrency): one
+// asynq server per pool, all on the one Redis pool.
 type Server struct {
-	srv    *asynq.Server
+	srvs   []*asynq.Server
 	client *Client
 	h      Handlers
 	log    *slog.Logger
@@ -53,6 +69,7 @@ type Server struct {
 	closed  bool
 	stop    context.CancelFunc // stops the reconcile ticker
 	done    chan struct{}      // closed when the reconcile ticker has stopped
+	loops   sync.WaitGroup     // the other periodic loops (cases.go)
 }
 
 // NewServer returns a Server on r that runs h's methods; it does not start
@@ -73,18 +90,34 @@ func NewServer(r *Redis, cfg Config, h Handlers, logger *slog.Logger) (*Server, 
 		return nil, err
 	}
 	s := &Server{client: client, h: h, log: logger, cfg: cfg, done: make(chan struct{})}
-	s.srv = asynq.NewServerFromRedisClient(r.rdb, asynq.Config{
-		Concurrency:              cfg.Concurrency,
-		Queues:                   cfg.QueueWeights(),
-		RetryDelayFunc:           retryDelayFunc,
-		IsFailure:                isFailure,
-		ErrorHandler:             asynq.ErrorHandlerFunc(s.handleError),
-		Logger:                   newLogger(logger),
-		LogLevel:                 asynq.DebugLevel, // the slog handler filters
-		ShutdownTimeout:          cfg.ShutdownTimeout,
-		TaskCheckInterval:        cfg.TaskCheckInterval,
-		DelayedTaskCheckInterval: cfg.DelayedTaskCheckInterval,
-	})
+	pool := func(concurrency int, queues map[string]int) *asynq.Server {
+		return asynq.NewServerFromRedisClient(r.rdb, asynq.Config{
+			Concurrency:              concurrency,
+			Queues:                   queues,
+			RetryDelayFunc:           retryDelayFunc,
+			IsFailure:                isFailure,
+			ErrorHandler:             asynq.ErrorHandlerFunc(s.handleError),
+			Logger:                   newLogger(logger),
+			LogLevel:                 asynq.DebugLevel, // the slog handler filters
+			ShutdownTimeout:          cfg.ShutdownTimeout,
+			TaskCheckInterval:        cfg.TaskCheckInterval,
+			DelayedTaskCheckInterval: cfg.DelayedTaskCheckInterval,
+		})
+	}
+	if cfg.PlatformConcurrency < 0 {
+		s.srvs = []*asynq.Server{pool(cfg.Concurrency, cfg.QueueWeights())}
+		return s, nil
+	}
+	// One pool for every queue but the deliver queues (fan-outs, reconciles,
+	// retractions, and whatever other jobs the Server carries), by weight.
+	general := cfg.QueueWeights()
+	for _, p := range publisher.Platforms {
+		delete(general, DeliverQueue(p))
+	}
+	s.srvs = append(s.srvs, pool(cfg.Concurrency, general))
+	for _, p := range publisher.Platforms {
+		s.srvs = append(s.srvs, pool(cfg.platformConcurrency(p), map[string]int{DeliverQueue(p): 1}))
+	}
 	return s, nil
 }
 
@@ -100,8 +133,16 @@ func (s *Server) Start() error {
 	mux.HandleFunc(TypeFanout, s.handleFanout)
 	mux.HandleFunc(TypeDeliver, s.handleDeliver)
 	mux.HandleFunc(TypeReconcile, s.handleReconcile)
-	if err := s.srv.Start(mux); err != nil {
-		return fmt.Errorf("queue: starting server: %w", err)
+	mux.HandleFunc(TypeCasesCheck, s.handleCasesCheck)
+	mux.HandleFunc(TypeMetrics, s.handleMetrics)
+	mux.HandleFunc(TypeMetricsSweep, s.handleMetricsSweep)
+	mux.HandleFunc(TypeTokenRefresh, s.handleTokenRefresh)
+	mux.HandleFunc(TypeRetract, s.handleRetract)
+	for i, srv := range s.srvs {
+		if err := srv.Start(mux); err != nil {
+			shutdownAll(s.srvs[:i])
+			return fmt.Errorf("queue: starting server: %w", err)
+		}
 	}
 	s.started = true
 	ctx, cancel := context.WithCancel(context.Background())
@@ -111,6 +152,9 @@ func (s *Server) Start() error {
 	} else {
 		close(s.done)
 	}
+	s.startCasesLoop(ctx)
+	s.startMetricsLoop(ctx)
+	s.startTokenLoop(ctx)
 	return nil
 }
 
@@ -130,7 +174,22 @@ func (s *Server) Shutdown() {
 	}
 	s.stop()
 	<-s.done
-	s.srv.Shutdown()
+	s.loops.Wait()
+	shutdownAll(s.srvs)
+}
+
+// shutdownAll shuts the asynq servers down at once, so that shutting down
+// takes one ShutdownTimeout however many pools there are.
+func shutdownAll(srvs []*asynq.Server) {
+	var wg sync.WaitGroup
+	for _, srv := range srvs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			srv.Shutdown()
+		}()
+	}
+	wg.Wait()
 }
 
 // reconcileLoop enqueues a reconcile task at once and then every
@@ -190,7 +249,7 @@ func (s *Server) handleReconcile(ctx context.Context, _ *asynq.Task) error {
 	if err != nil {
 		return fmt.Errorf("queue: reconcile: %w", err)
 	}
-	s.log.DebugContext(ctx, "reconcile done", "fanouts", rep.Fanouts, "deliveries", rep.Deliveries)
+	s.log.DebugContext(ctx, "reconcile done", "fanouts", rep.Fanouts, "deliveries", rep.Deliveries, "expired", rep.Expired, "retractions", rep.Retractions)
 	return nil
 }
 

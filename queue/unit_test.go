@@ -176,14 +176,18 @@ func TestConfigDefaults(t *testing.T) {
 		t.Errorf("defaults = %+v", c)
 	}
 	ws := Config{Weights: map[string]int{DeliverQueue(publisher.Facebook): 3}}.QueueWeights()
-	if len(ws) != 1+len(publisher.Platforms) {
-		t.Errorf("%d queues, want critical and one per platform: %v", len(ws), ws)
+	if len(ws) != 2+len(publisher.Platforms) {
+		t.Errorf("%d queues, want critical, one per platform and metrics: %v", len(ws), ws)
 	}
 	for q, w := range ws {
 		switch {
 		case q == QueueCritical:
 			if w != DefaultCriticalWeight {
 				t.Errorf("critical weight %d", w)
+			}
+		case q == QueueMetrics:
+			if w != DefaultMetricsWeight || w >= ws[QueueCritical] {
+				t.Errorf("metrics weight %d, want %d (below critical)", w, DefaultMetricsWeight)
 			}
 		case q == DeliverQueue(publisher.Facebook):
 			if w != 3 {

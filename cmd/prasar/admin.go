@@ -26,6 +26,8 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		return nil
 	case "create-user":
 		return adminCreateUser(ctx, args[1:], getenv, stdin, stdout)
+	case "rebuild-rollups":
+		return adminRebuildRollups(ctx, getenv, stdout) // reach.go
 	}
 	return fmt.Errorf("unknown admin command %q", args[0])
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/prasar/prasar/publisher"
 	"github.com/prasar/prasar/publisher/mongostore"
 	"github.com/prasar/prasar/publisher/passhash"
+	"github.com/prasar/prasar/publisher/smtpmail"
 	"github.com/prasar/prasar/publisher/sqlitestore"
 	"github.com/prasar/prasar/queue"
 )
@@ -119,26 +120,47 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("redis at %s does not answer: %w", redactURL(redisURL), err)
 	}
-	qcfg := queue.Config{Concurrency: c.Concurrency, ShutdownTimeout: c.ShutdownTimeout, ReconcileEvery: c.ReconcileEvery, TaskCheckInterval: c.queuePoll}
+	qcfg := queue.Config{Concurrency: c.Concurrency, ShutdownTimeout: c.ShutdownTimeout, ReconcileEvery: c.ReconcileEvery, TaskCheckInterval: c.queuePoll,
+		CasesCheckEvery: c.CaseCheckEvery, MetricsEvery: c.metricsEvery(), TokenRefreshEvery: c.TokenRefreshEvery,
+		TaskTimeout: c.TaskTimeout, PlatformConcurrency: c.PlatformConcurrency, PlatformLimits: c.PlatformLimits}
 	if m.client, err = queue.NewClient(m.redis, qcfg); err != nil {
 		return err
 	}
 
 	// Platforms: connectors, and the sandbox for those without credentials.
 	if serveHTTP && c.anySandbox() {
-		m.sandbox = sandbox.New(sandbox.Options{Secret: []byte(m.keyring.Sign("prasar sandbox token secret")), BaseURL: c.SandboxURL, Logger: log})
+		m.sandbox = sandbox.New(sandbox.Options{Secret: []byte(m.keyring.Sign("prasar sandbox token secret")), BaseURL: c.SandboxURL, Logger: log, Now: c.clock})
 		// The sandbox's feeds survive restarts in the data directory.
 		if err := m.sandbox.LoadFile(m.sandboxFile()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			log.Warn("sandbox state not restored", "err", err)
 		}
 	}
-	conns, sandboxed, err := buildConnectors(*c)
+	sb := m.sandbox
+	if sb == nil && c.anySandbox() {
+		// A worker talks to the sandbox the api process mounts; this copy,
+		// with the same secret, only gives the sandbox apps' credentials.
+		sb = sandbox.New(sandbox.Options{Secret: []byte(m.keyring.Sign("prasar sandbox token secret")), BaseURL: c.SandboxURL})
+	}
+	conns, sandboxedPlatforms, err := buildConnectors(*c, sb, log)
 	if err != nil {
 		return err
 	}
+	var sandboxed []string
+	for _, p := range sandboxedPlatforms {
+		sandboxed = append(sandboxed, string(p))
+	}
 
-	m.svc, err = publisher.New(publisher.Config{BaseURL: c.BaseURL, SessionTTL: c.SessionTTL, MaxUploadBytes: c.MaxUploadBytes},
-		publisher.Deps{Store: m.store, Enqueuer: m.client, Connectors: conns, Keyring: m.keyring, Hasher: passhash.New(), Logger: log})
+	var mailer publisher.Mailer
+	if c.SMTPURL != "" {
+		if mailer, err = smtpmail.New(c.SMTPURL, c.SMTPFrom); err != nil {
+			return err
+		}
+	}
+	m.svc, err = publisher.New(publisher.Config{BaseURL: c.BaseURL, SessionTTL: c.SessionTTL, MaxUploadBytes: c.MaxUploadBytes,
+		Cases: publisher.CaseConfig{DeadlineDigital: c.CaseDeadlineDigital, DeadlinePrint: c.CaseDeadlinePrint}, Metrics: c.metricsConfig(),
+		SandboxPlatforms: sandboxedPlatforms, TokenAlertBefore: c.TokenAlertBefore, RequiredPlatforms: c.RequiredPlatforms,
+		Lease: c.DeliveryLease, MissedWindow: c.MissedWindow, Budgets: c.Budgets, RetryBase: c.RetryBase, RetryMax: c.RetryMax, ReconcileGrace: c.ReconcileGrace},
+		publisher.Deps{Store: m.store, Enqueuer: m.client, Connectors: conns, Keyring: m.keyring, Hasher: passhash.New(), Mailer: mailer, Logger: log, Now: c.clock})
 	if err != nil {
 		return err
 	}
@@ -175,7 +197,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	if serveHTTP {
 		checks := map[string]func(context.Context) error{"store": m.store.Ping, "queue": m.redis.Ping}
-		acfg := api.Config{BaseURL: c.BaseURL, MaxUploadBytes: c.MaxUploadBytes, ReadyChecks: checks}
+		acfg := api.Config{BaseURL: c.BaseURL, MaxUploadBytes: c.MaxUploadBytes, ReadyChecks: checks, QueueStats: queueDepths(m.redis)}
 		if err := api.ValidateConfig(acfg); err != nil {
 			return err
 		}
@@ -265,14 +287,35 @@ func openStore(ctx context.Context, c Config, log *slog.Logger) (publisher.Store
 		}
 		return s, nil
 	}
-	if c.Mode == "api" || c.Mode == "worker" {
-		return nil, errors.New("MONGODB_URI is required")
+	if (c.Mode == "api" || c.Mode == "worker") && !c.SQLiteShared {
+		return nil, errors.New("MONGODB_URI is required (or PRASAR_SQLITE_SHARED=true on one machine)")
 	}
 	s, err := sqlitestore.Open(filepath.Join(c.DataDir, "prasar.db"), sqlitestore.WithLogger(log))
 	if err != nil {
 		return nil, fmt.Errorf("opening the SQLite store in %s: %w", c.DataDir, err)
 	}
 	return s, nil
+}
+
+// queueDepths reads the queues' backlog for the operations page.
+func queueDepths(r *queue.Redis) func(context.Context) ([]api.QueueDepth, error) {
+	return func(ctx context.Context) ([]api.QueueDepth, error) {
+		stats, err := r.Stats(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]api.QueueDepth, 0, len(stats))
+		for _, s := range stats {
+			d := api.QueueDepth{Queue: s.Queue, Pending: s.Pending, Active: s.Active, Scheduled: s.Scheduled, Retry: s.Retry, Archived: s.Archived, LatencyMS: s.LatencyMS}
+			for _, p := range publisher.Platforms {
+				if s.Queue == queue.DeliverQueue(p) {
+					d.Platform = p
+				}
+			}
+			out = append(out, d)
+		}
+		return out, nil
+	}
 }
 
 // checkWorkerHealth reports whether a worker's store and Redis answer.

@@ -21,7 +21,7 @@ import (
 func BenchmarkFanout1000(b *testing.B) {
 	const accounts = 1000
 	concurrency := 20
-	getenv := testEnv(b, "PRASAR_WORKER_CONCURRENCY", fmt.Sprint(concurrency), "PRASAR_LOG_LEVEL", "error")
+	getenv := testEnv(b, "PRASAR_WORKER_CONCURRENCY", fmt.Sprint(concurrency), "PRASAR_LOG_LEVEL", "warn")
 	cfg, err := LoadConfig("serve", getenv)
 	if err != nil {
 		b.Fatal(err)

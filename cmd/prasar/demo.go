@@ -60,6 +60,7 @@ func demoUsers() []demoUser {
 	for _, o := range demoOrgs {
 		us = append(us, demoUser{o.Editor, o.Officer.Name, publisher.RoleEditor, o.Code, "hi"})
 	}
+	us = append(us, demoHeadUsers()...) // demo_cases.go
 	return us
 }
 
@@ -191,7 +192,16 @@ func seedDemo(ctx context.Context, c Config, store publisher.Store, svc *publish
 			}
 		}
 	}
+	if err := seedDemoRegistry(ctx, store, svc, ids); err != nil {
+		return "", false, err
+	}
 	if err := seedDemoPosts(ctx, store, svc, ids, accounts); err != nil {
+		return "", false, err
+	}
+	if err := seedDemoCases(ctx, store, svc, ids, accounts); err != nil {
+		return "", false, err
+	}
+	if err := seedDemoTokenAlerts(ctx, store, svc, minter, ids); err != nil { // demo_accounts.go
 		return "", false, err
 	}
 	return password, true, nil
@@ -225,6 +235,8 @@ func seedDemoPosts(ctx context.Context, store publisher.Store, svc *publisher.Se
 			BodyHI: "किसान भाई ध्यान दें! रबी फसलों का पंजीकरण 'मेरी फसल मेरा ब्यौरा' पोर्टल पर 31 दिसंबर तक करवाएं। पंजीकृत किसानों को ही MSP पर खरीद का लाभ मिलेगा।",
 			BodyEN: "Farmers: register your rabi crops on the Meri Fasal Mera Byora portal by 31 December. Only registered farmers can sell at MSP.",
 			Link:   "https://fasal.haryana.gov.in",
+			// X and Bluesky count the two languages together as too long.
+			Variants: shortVariants("किसान भाई ध्यान दें! रबी फसलों का पंजीकरण 'मेरी फसल मेरा ब्यौरा' पोर्टल पर 31 दिसंबर तक करवाएं। Register your rabi crops by 31 December."),
 		},
 		Targets: textTargets(ctx, svc, store, accounts["AGRI"]),
 	})
@@ -240,8 +252,9 @@ func seedDemoPosts(ctx context.Context, store publisher.Store, svc *publisher.Se
 	p2, err := svc.CreatePost(health, publisher.PostInput{
 		Title: "Ayushman Bharat card camps",
 		Content: publisher.Content{
-			BodyHI: "आयुष्मान भारत - चिरायु हरियाणा: अपने नज़दीकी सामुदायिक स्वास्थ्य केंद्र पर इस सप्ताह विशेष कार्ड शिविर में अपना कार्ड बनवाएं।",
-			BodyEN: "Ayushman Bharat – Chirayu Haryana: special card camps at every Community Health Centre this week. Bring your Parivar Pehchan Patra.",
+			BodyHI:   "आयुष्मान भारत - चिरायु हरियाणा: अपने नज़दीकी सामुदायिक स्वास्थ्य केंद्र पर इस सप्ताह विशेष कार्ड शिविर में अपना कार्ड बनवाएं।",
+			BodyEN:   "Ayushman Bharat – Chirayu Haryana: special card camps at every Community Health Centre this week. Bring your Parivar Pehchan Patra.",
+			Variants: shortVariants("आयुष्मान भारत - चिरायु हरियाणा: इस सप्ताह हर सामुदायिक स्वास्थ्य केंद्र पर कार्ड शिविर। Ayushman card camps at every CHC this week."),
 		},
 		Targets: textTargets(ctx, svc, store, accounts["HEALTH"]),
 	})

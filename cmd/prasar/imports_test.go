@@ -56,6 +56,8 @@ func TestImportBans(t *testing.T) {
 		{"golang.org/x/oauth2", module + "/connectors"},
 		{"modernc.org/sqlite", module + "/publisher/sqlitestore"},
 		{"github.com/chromedp", module + "/cmd/prasar"},
+		{"github.com/xuri/excelize", module + "/publisher/xlsx"},
+		{"github.com/go-text/typesetting", module + "/publisher/pdfdoc"},
 	}
 	// adapters that must not import each other (or the command).
 	adapters := []string{"/api", "/queue", "/connectors", "/publisher/mongostore", "/publisher/sqlitestore", "/frontend", "/cmd"}

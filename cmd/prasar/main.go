@@ -6,6 +6,7 @@
 //	prasar worker                the queue workers only
 //	prasar admin create-user …   add a user (password from PRASAR_ADMIN_PASSWORD or stdin)
 //	prasar admin gen-key         print a new PRASAR_SECRET_KEY
+//	prasar admin rebuild-rollups recompute the reach roll-ups from the raw metric readings
 //	prasar env [--markdown]      list the configuration variables
 //	prasar healthcheck URL       exit 0 if URL answers 200 (for container health checks)
 //
@@ -41,6 +42,7 @@ commands:
   worker                the queue workers only (needs MONGODB_URI, REDIS_URL)
   admin create-user     add a user: --email --name --role admin|approver|editor|viewer [--org CODE] [--lang hi|en]
   admin gen-key         print a new secret key for PRASAR_SECRET_KEY
+  admin rebuild-rollups recompute the reach roll-ups from the raw metric readings (after a definition changed)
   env [--markdown]      list the configuration variables
   healthcheck URL       exit 0 if URL answers 200; --worker checks the store and Redis
 `

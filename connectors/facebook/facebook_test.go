@@ -209,6 +209,9 @@ func TestPublishErrorClasses(t *testing.T) {
 			if pe.Message == "" {
 				t.Error("no message")
 			}
+			if wantDup := strings.HasPrefix(c.code, "506"); pe.Duplicate != wantDup {
+				t.Errorf("Duplicate = %v, want %v", pe.Duplicate, wantDup)
+			}
 		})
 	}
 }

@@ -468,6 +468,7 @@ func (c *Connector) classify(resp *connectors.Response) *publisher.PlatformError
 			pe.Code = e.Code
 		}
 	}
+	pe.Duplicate = pe.Code == "DUPLICATE_POST"
 	switch resp.StatusCode {
 	case http.StatusForbidden:
 		// The member lost the role that lets them post for the Page, or the

@@ -191,6 +191,9 @@ func (c *Connector) classify(resp *connectors.Response) *publisher.PlatformError
 		pe.RetryAt = c.retryAt(resp.Header, p, now)
 	case resp.StatusCode == http.StatusUnauthorized || k == "unsupported-authentication":
 		pe.Class = publisher.ClassAuth
+	case resp.StatusCode == http.StatusForbidden && strings.Contains(strings.ToLower(msg), "duplicate"):
+		// "You are not allowed to create a Tweet with duplicate content."
+		pe.Class, pe.Duplicate = publisher.ClassRejected, true
 	case k == "client-forbidden":
 		pe.Class = publisher.ClassRejected
 		if p.Reason != "" {

@@ -174,6 +174,9 @@ func TestPublishErrorClasses(t *testing.T) {
 			if c.retryAt != nil && !pe.RetryAt.Equal(c.retryAt(e.clock.Now())) {
 				t.Errorf("RetryAt %s, want %s", pe.RetryAt.UTC(), c.retryAt(e.clock.Now()).UTC())
 			}
+			if wantDup := strings.HasPrefix(c.name, "duplicate"); pe.Duplicate != wantDup {
+				t.Errorf("Duplicate = %v, want %v", pe.Duplicate, wantDup)
+			}
 		})
 	}
 }

@@ -15,10 +15,10 @@ export type Role = 'admin' | 'approver' | 'editor' | 'viewer';
 export const PLATFORMS = ['facebook', 'x', 'instagram', 'threads', 'telegram', 'mastodon', 'bluesky', 'linkedin', 'koo'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
-export const POST_STATUSES = ['draft', 'in_review', 'changes_requested', 'rejected', 'approved', 'publishing', 'cancelled'] as const;
+export const POST_STATUSES = ['draft', 'in_review', 'changes_requested', 'rejected', 'approved', 'publishing', 'cancelled', 'retracted'] as const;
 export type PostStatus = (typeof POST_STATUSES)[number];
 
-export const DELIVERY_STATUSES = ['queued', 'sending', 'retrying', 'published', 'failed', 'needs_reconnect', 'unconfirmed', 'cancelled'] as const;
+export const DELIVERY_STATUSES = ['queued', 'sending', 'retrying', 'published', 'failed', 'needs_reconnect', 'unconfirmed', 'cancelled', 'retracted'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export const ACCOUNT_STATUSES = ['connected', 'needs_reconnect', 'disconnected', 'defunct'] as const;
@@ -462,6 +462,9 @@ async function noContent(method: Method, path: string, opts?: RequestOptions): P
 
 const id = (s: string) => encodeURIComponent(s);
 
+/** For the feature clients beside this one (registryApi.ts): the same envelope, CSRF and error handling. */
+export { data as apiData, list as apiList, request as apiRequest };
+
 // ---- Health ----
 
 export async function healthz(): Promise<boolean> {
@@ -599,8 +602,605 @@ export const getDelivery = (deliveryId: string) =>
 export const retryDelivery = (deliveryId: string) => data<Delivery>('POST', `/deliveries/${id(deliveryId)}/retry`, { body: {} });
 export const resolveDelivery = (deliveryId: string, url: string) =>
   data<Delivery>('POST', `/deliveries/${id(deliveryId)}/resolve`, { body: { published: true, url } });
+/** resolveNotPublished records that an unconfirmed delivery's post is not on the account: it is posted again. */
+export const resolveNotPublished = (deliveryId: string) =>
+  data<Delivery>('POST', `/deliveries/${id(deliveryId)}/resolve`, { body: { published: false, url: '' } });
 
 // ---- Audit ----
 
 export const listAudit = (f: { orgId?: string; objectId?: string; limit?: number; offset?: number } = {}) =>
   list<AuditEvent>(`/audit${query(f)}`);
+
+// ---- Fake-news cases (the rebuttal desk; docs/api.md "Fake-news cases") ----
+
+export const CASE_STATUSES = ['new', 'not_actionable', 'assigned', 'drafting', 'in_review', 'approved', 'published', 'closed'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+export const CASE_TYPES = ['misleading_claim', 'forged_letter', 'deepfake', 'impersonation', 'other'] as const;
+export type CaseType = (typeof CASE_TYPES)[number];
+export const CASE_PLATFORMS = ['facebook', 'x', 'instagram', 'whatsapp', 'youtube', 'telegram', 'threads', 'sharechat', 'koo', 'website', 'tv', 'newspaper', 'other'] as const;
+export const CASE_MEDIA = ['digital', 'tv', 'print'] as const;
+export type CaseMedia = (typeof CASE_MEDIA)[number];
+export const CASE_LANGUAGES = ['hi', 'en', 'bgc', 'pa', 'ur', 'other'] as const;
+export const SOURCE_KINDS = ['circular', 'gazette', 'order', 'press_release', 'website', 'other'] as const;
+export const CASE_ACTION_KINDS = ['outlet_correction', 'police_referral', 'takedown_request', 'pib_referral', 'platform_report'] as const;
+export type CaseActionKind = (typeof CASE_ACTION_KINDS)[number];
+export const OFFICER_RANKS = ['secretary', 'additional_secretary', 'joint_secretary', 'director', 'dgp', 'adgp', 'igp', 'dig', 'deputy_secretary', 'under_secretary', 'deputy_director', 'sp', 'other'] as const;
+/** TAKEDOWN_RANKS may issue a takedown request (a director only where there is no joint secretary). */
+export const TAKEDOWN_RANKS: readonly string[] = ['secretary', 'additional_secretary', 'joint_secretary', 'director', 'dgp', 'adgp', 'igp', 'dig'];
+
+export interface CaseSource {
+  kind: string;
+  title: string;
+  url?: string;
+  ref?: string;
+}
+
+export interface CaseTriage {
+  inScope: boolean;
+  actionable: boolean;
+  reason?: string;
+  byId: string;
+  byName?: string;
+  at: string;
+}
+
+export interface CaseAssignment {
+  nodalOfficerId?: string;
+  nodalName?: string;
+  alternateOfficerId?: string;
+  alternateName?: string;
+  notified: number;
+  at: string;
+}
+
+export interface CaseAction {
+  id: string;
+  kind: CaseActionKind;
+  at: string;
+  byId: string;
+  byName?: string;
+  note: string;
+  reference?: string;
+  officerName?: string;
+  officerDesignation?: string;
+  officerRank?: string;
+  legalBasis?: string;
+  reasons?: string;
+}
+
+export interface Case {
+  id: string;
+  ref: string;
+  orgId: string;
+  status: CaseStatus;
+  type: CaseType;
+  platform: string;
+  media: CaseMedia;
+  language: string;
+  urls: string[] | null;
+  urlKeys: string[] | null;
+  screenshotIds?: string[] | null;
+  summary: string;
+  whereSeen?: string;
+  district?: string;
+  reportedBy: string;
+  reportedByName?: string;
+  reportedAt: string;
+  deadlineAt: string;
+  escalateDmsAt: string;
+  duplicateOf?: string;
+  linkedReports?: number;
+  triage?: CaseTriage;
+  assignment?: CaseAssignment;
+  facts?: string;
+  sources?: CaseSource[] | null;
+  clarificationPostId?: string;
+  extraPostIds?: string[] | null;
+  pastPostIds?: string[] | null;
+  actions?: CaseAction[] | null;
+  assignedAt?: string;
+  submittedAt?: string;
+  approvedAt?: string;
+  publishedAt?: string;
+  closedAt?: string;
+  closingNote?: string;
+  escalatedHodAt?: string;
+  escalatedDmsAt?: string;
+  events: number;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export interface CaseEvent {
+  id: string;
+  caseId: string;
+  seq: number;
+  at: string;
+  actorId?: string;
+  actorName?: string;
+  actorRole?: Role;
+  kind: string;
+  from?: CaseStatus;
+  to?: CaseStatus;
+  note?: string;
+  details?: Record<string, string> | null;
+  hash: string;
+}
+
+export interface CaseClock {
+  at: string;
+  applies: boolean;
+  running: boolean;
+  dueAt: string;
+  leftSeconds: number;
+  overdue: boolean;
+  met?: boolean;
+  ageSeconds: number;
+  bucket: string;
+  escalationLevel: number;
+  timeToAssign?: number;
+  timeToDraft?: number;
+  timeToPublish?: number;
+  responseTime?: number;
+}
+
+export interface CaseMatch {
+  url: string;
+  key: string;
+  caseId?: string;
+  ref: string;
+  status: CaseStatus;
+  visible: boolean;
+}
+
+export interface CaseView {
+  case: Case;
+  events: CaseEvent[] | null;
+  posts: Post[] | null;
+  clock: CaseClock;
+  related: CaseMatch[] | null;
+  actions: string[] | null;
+  trailOk: boolean;
+  heads: { name: string; designation?: string }[] | null;
+}
+
+export interface CaseAge {
+  case: Case;
+  clock: CaseClock;
+}
+
+export interface CaseInput {
+  orgId: string;
+  type: string;
+  platform: string;
+  media: string;
+  language: string;
+  urls: string[];
+  screenshotIds: string[];
+  summary: string;
+  whereSeen: string;
+  district: string;
+  duplicateOf?: string;
+}
+
+export interface TriageInput {
+  inScope: boolean;
+  actionable: boolean;
+  reason: string;
+  orgId?: string;
+}
+
+export interface CaseActionInput {
+  kind: string;
+  note: string;
+  reference: string;
+  officerName?: string;
+  officerDesignation?: string;
+  officerRank?: string;
+  noJointSecretary?: boolean;
+  legalBasis?: string;
+  reasons?: string;
+}
+
+export interface DurationStats {
+  count: number;
+  medianMinutes: number;
+  p90Minutes: number;
+}
+
+export interface DeadlineStats {
+  applies: number;
+  met: number;
+  missed: number;
+  pending: number;
+  escalatedHod: number;
+  escalatedDms: number;
+}
+
+export interface OrgCaseRow {
+  orgId: string;
+  code: string;
+  nameEn: string;
+  nameHi: string;
+  cases: number;
+  open: number;
+  published: number;
+  deadlines: DeadlineStats;
+  response: DurationStats;
+}
+
+export interface CaseReport {
+  orgId?: string;
+  from: string;
+  to: string;
+  generatedAt: string;
+  total: number;
+  open: number;
+  actionable: number;
+  notActionable: number;
+  untriaged: number;
+  published: number;
+  linkedReports: number;
+  byStatus: Record<string, number> | null;
+  byType: Record<string, number> | null;
+  byPlatform: Record<string, number> | null;
+  byDistrict: Record<string, number> | null;
+  byMedia: Record<string, number> | null;
+  actions: Record<string, number> | null;
+  timeToAssign: DurationStats;
+  timeToDraft: DurationStats;
+  timeToPublish: DurationStats;
+  response: DurationStats;
+  deadlines: DeadlineStats;
+  byOrg?: OrgCaseRow[] | null;
+}
+
+export interface WeeklyCaseReport {
+  weekStart: string;
+  weekEnd: string;
+  report: CaseReport;
+  previous: CaseReport;
+  cases: CaseAge[] | null;
+}
+
+export interface CaseListFilter {
+  status?: readonly string[];
+  orgId?: string;
+  type?: string;
+  platform?: string;
+  district?: string;
+  from?: string; // YYYY-MM-DD, IST
+  to?: string; // YYYY-MM-DD, IST, inclusive
+  limit?: number;
+  offset?: number;
+}
+
+const caseQuery = (f: CaseListFilter) =>
+  query({ status: f.status, orgId: f.orgId, type: f.type, platform: f.platform, district: f.district, from: f.from, to: f.to, limit: f.limit, offset: f.offset });
+
+export const listCases = (f: CaseListFilter = {}) => page<Case>(`/cases${caseQuery(f)}`);
+export const createCase = (input: CaseInput) => data<{ case: Case; linked: boolean }>('POST', '/cases', { body: input });
+export function checkCaseURLs(urls: string[], signal?: AbortSignal): Promise<CaseMatch[]> {
+  const q = new URLSearchParams();
+  for (const u of urls) q.append('url', u);
+  return list<CaseMatch>(`/cases/check-urls?${q.toString()}`, { signal });
+}
+export const caseAgeing = (orgId?: string) => list<CaseAge>(`/cases/ageing${query({ orgId })}`);
+export const getCase = (caseId: string) => data<CaseView>('GET', `/cases/${id(caseId)}`);
+export const triageCase = (caseId: string, input: TriageInput) => data<Case>('POST', `/cases/${id(caseId)}/triage`, { body: input });
+export const reassignCase = (caseId: string) => data<Case>('POST', `/cases/${id(caseId)}/reassign`, { body: {} });
+export const setCaseFacts = (caseId: string, facts: string, sources: CaseSource[]) =>
+  data<Case>('PUT', `/cases/${id(caseId)}/facts`, { body: { facts, sources } });
+export const draftClarification = (caseId: string, post: PostInput, forPr = false) =>
+  data<{ case: Case; post: Post }>('POST', `/cases/${id(caseId)}/clarification`, { body: { post, forPr } });
+export const addCaseAction = (caseId: string, input: CaseActionInput) => data<Case>('POST', `/cases/${id(caseId)}/actions`, { body: input });
+export const closeCase = (caseId: string, note: string) => data<Case>('POST', `/cases/${id(caseId)}/close`, { body: { note } });
+export const caseReport = (f: { orgId?: string; from?: string; to?: string } = {}) => data<CaseReport>('GET', `/cases/report${query(f)}`);
+export const weeklyCaseReport = (f: { week?: string; orgId?: string } = {}) => data<WeeklyCaseReport>('GET', `/cases/report/weekly${query(f)}`);
+/** caseExportUrl is where the browser downloads one case's export (CSV or JSON). */
+export const caseExportUrl = (caseId: string, format: 'csv' | 'json') => `${API_BASE}/cases/${id(caseId)}/export?format=${format}`;
+/** casesExportUrl is where the browser downloads a list export. */
+export const casesExportUrl = (f: CaseListFilter, format: 'csv' | 'json') => {
+  const q = caseQuery({ ...f, limit: undefined, offset: undefined });
+  return `${API_BASE}/cases/export${q ? `${q}&` : '?'}format=${format}`;
+};
+
+// ---- Reach (metrics, dashboards, digest; docs/api.md "Reach") ----
+
+export const REACH_FIGURES = ['reach', 'views', 'engagements'] as const;
+export type ReachFigure = (typeof REACH_FIGURES)[number];
+
+/** ReachTotals sum posts; each figure says how many posts it covers (0: not available). */
+export interface ReachTotals {
+  posts: number;
+  reach: number;
+  reachPosts: number;
+  views: number;
+  viewsPosts: number;
+  engagements: number;
+  engagementPosts: number;
+}
+
+/** PostFigures of one delivery: null is "not available", never zero. */
+export interface PostFigures {
+  reach: number | null;
+  views: number | null;
+  engagements: number | null;
+}
+
+export interface FigureRule {
+  metrics?: string[] | null;
+  text: string;
+}
+
+export interface MetricDefinition {
+  id: string;
+  platform: Platform;
+  versions: string;
+  reach: FigureRule;
+  views: FigureRule;
+  engagements: FigureRule;
+  notes?: string;
+}
+
+export interface ReachFilter {
+  orgId?: string;
+  platform?: Platform | '';
+  from?: string;
+  to?: string;
+  by?: ReachFigure;
+  limit?: number;
+}
+
+export interface ReachPoint extends ReachTotals {
+  start: string;
+}
+
+export interface OrgReach extends ReachTotals {
+  orgId: string;
+  code: string;
+  nameEn: string;
+  nameHi: string;
+}
+
+export interface TopPost {
+  deliveryId: string;
+  postId: string;
+  title: string;
+  orgId: string;
+  platform: Platform;
+  day: string;
+  figures: PostFigures;
+  externalUrl?: string;
+  definitionId: string;
+}
+
+export interface ReachDashboard {
+  filter: { orgId?: string; platform?: Platform; from: string; to: string; by: ReachFigure; limit: number };
+  granularity: 'day' | 'month';
+  totals: ReachTotals;
+  series: ReachPoint[] | null;
+  orgs: OrgReach[] | null;
+  topPosts: TopPost[] | null;
+  definitions: MetricDefinition[] | null;
+}
+
+export interface DeliveryReach {
+  deliveryId: string;
+  accountId: string;
+  handle: string;
+  platform: Platform;
+  status: DeliveryStatus;
+  externalUrl?: string;
+  publishedAt?: string;
+  figures: PostFigures;
+  definitionId: string;
+  asOf?: string;
+  apiVersion?: string;
+  raw?: Record<string, number> | null;
+  unavailable?: Record<string, string> | null;
+  history: { fetchedAt: string; figures: PostFigures }[] | null;
+  nextAt?: string;
+  fetches: number;
+  lastError?: string;
+}
+
+export interface PostReach {
+  postId: string;
+  totals: ReachTotals;
+  deliveries: DeliveryReach[] | null;
+  definitions: MetricDefinition[] | null;
+}
+
+export interface Digest {
+  week: string;
+  from: string;
+  to: string;
+  totals: ReachTotals;
+  previous: ReachTotals;
+  platforms: Platform[] | null;
+  byPlatform: (ReachTotals & { platform: Platform })[] | null;
+  topOrgs: OrgReach[] | null;
+  topPosts: TopPost[] | null;
+  silent: OrgReach[] | null;
+  definitions: MetricDefinition[] | null;
+}
+
+const reachQuery = (f: ReachFilter) => query({ orgId: f.orgId, platform: f.platform, from: f.from, to: f.to, by: f.by, limit: f.limit });
+
+export const reachDashboard = (f: ReachFilter = {}, signal?: AbortSignal) => data<ReachDashboard>('GET', `/reach/dashboard${reachQuery(f)}`, { signal });
+export const reachDefinitions = () => list<MetricDefinition>('/reach/definitions');
+export const postReach = (postId: string) => data<PostReach>('GET', `/reach/posts/${id(postId)}`);
+export const reachDigest = (week?: string) => data<Digest>('GET', `/reach/digest${query({ week })}`);
+export const sendReachDigest = (week: string) => data<{ notified: number }>('POST', '/reach/digest/send', { body: { week } });
+export const collectMetricsNow = (orgId?: string) => data<{ queued: number }>('POST', '/reach/collect', { body: { orgId: orgId ?? '' } });
+/** reachExportUrl is where the browser downloads the dashboard (Excel: every table; CSV: one). */
+export const reachExportUrl = (f: ReachFilter, format: 'csv' | 'xlsx', table = 'series') => {
+  const q = reachQuery(f);
+  return `${API_BASE}/reach/export${q ? `${q}&` : '?'}format=${format}${format === 'csv' ? `&table=${encodeURIComponent(table)}` : ''}`;
+};
+
+// ---- Connecting accounts and their tokens; notifications (docs/api.md "Connecting accounts", "Notifications") ----
+
+export interface CredentialField {
+  name: string;
+  /** English; the UI translates by name */
+  label: string;
+  help: string;
+  secret: boolean;
+  required: boolean;
+}
+
+export interface ConnectMethod {
+  platform: Platform;
+  /** 'oauth' (sign in on the platform), 'form' (a credential form), '' (cannot be connected here: see reason) */
+  method: 'oauth' | 'form' | '';
+  fields?: CredentialField[] | null;
+  sandbox: boolean;
+  /** the callback to register with the platform's app (admins only) */
+  redirectUrl?: string;
+  reason?: string;
+}
+
+export interface SelectableAccount {
+  externalId: string;
+  handle: string;
+  displayName: string;
+  profileUrl?: string;
+  scopes?: string[] | null;
+  /** why it cannot be chosen; absent when it can */
+  problem?: string;
+  /** the organisation has it already: choosing it reconnects it */
+  registered: boolean;
+}
+
+export interface Selection {
+  id: string;
+  platform: Platform;
+  orgId: string;
+  accounts: SelectableAccount[];
+  expiresAt: string;
+}
+
+export interface ConnectResult {
+  platform: Platform;
+  orgId: string;
+  accounts: Account[] | null;
+}
+
+export interface DisconnectResult {
+  account: Account;
+  revoked: boolean;
+  revokeError?: string;
+}
+
+export interface ConnectTarget {
+  orgId?: string;
+  /** reconnect this account */
+  accountId?: string;
+}
+
+export interface AppNotification {
+  id: string;
+  userId: string;
+  orgId?: string;
+  kind: string;
+  subject: string;
+  body: string;
+  link?: string;
+  createdAt: string;
+  readAt?: string;
+}
+
+export const listConnectMethods = () => list<ConnectMethod>('/connect');
+export const startOAuth = (platform: Platform, target: ConnectTarget = {}) =>
+  data<{ authUrl: string }>('POST', `/oauth/${id(platform)}/start`, { body: { orgId: target.orgId ?? '', accountId: target.accountId ?? '' } });
+export const getSelection = (selectionId: string) => data<Selection>('GET', `/oauth/selections/${id(selectionId)}`);
+export const completeSelection = (selectionId: string, externalIds: string[]) =>
+  data<ConnectResult>('POST', `/oauth/selections/${id(selectionId)}`, { body: { externalIds } });
+export const connectWithCredentials = (platform: Platform, target: ConnectTarget, values: Record<string, string>) =>
+  data<Account>('POST', `/connect/${id(platform)}`, { body: { orgId: target.orgId ?? '', accountId: target.accountId ?? '', values } });
+export const disconnectAccount = (accountId: string) => data<DisconnectResult>('POST', `/accounts/${id(accountId)}/disconnect`);
+export const renewAccount = (accountId: string) => data<Account>('POST', `/accounts/${id(accountId)}/refresh`);
+export const listNotifications = (f: { unread?: boolean; limit?: number; offset?: number } = {}) =>
+  page<AppNotification>(`/notifications${query({ unread: f.unread ? 'true' : undefined, limit: f.limit, offset: f.offset })}`);
+export const markNotificationsRead = (ids: string[] = []) => data<{ marked: number }>('POST', '/notifications/read', { body: { ids } });
+
+// ---- Publishing control (docs/api.md, "Publishing control") ----
+
+export interface Pause {
+  by: string;
+  byName?: string;
+  at: string;
+  reason?: string;
+}
+
+export interface PublishingSettings {
+  paused?: Pause;
+  pausedOrgs?: Record<string, Pause>;
+  updatedAt: string;
+  version: number;
+}
+
+export interface QueueDepth {
+  queue: string;
+  platform?: Platform;
+  pending: number;
+  active: number;
+  scheduled: number;
+  retry: number;
+  archived: number;
+  latencyMs: number;
+}
+
+export interface Operations {
+  at: string;
+  since: string;
+  counts: DeliveryCounts;
+  held: number;
+  settings: PublishingSettings;
+  attention: Delivery[] | null;
+  retracting: number;
+  queues: QueueDepth[] | null;
+  queueError?: string;
+}
+
+export type RetractOutcome = 'pending' | 'deleted' | 'cancelled' | 'not_supported' | 'failed' | 'check_by_hand';
+
+export interface RetractionItem {
+  deliveryId: string;
+  accountId: string;
+  platform: Platform;
+  outcome: RetractOutcome;
+  message?: string;
+  url?: string;
+  tries?: number;
+  at: string;
+}
+
+export interface Retraction {
+  postId: string;
+  orgId: string;
+  reason: string;
+  requestedBy: string;
+  requestedByName?: string;
+  requestedAt: string;
+  done: boolean;
+  completedAt?: string;
+  items: RetractionItem[] | null;
+  updatedAt: string;
+  version: number;
+}
+
+export const getOperations = () => data<Operations>('GET', '/operations');
+/** operationsEventsUrl is the operations page's server-sent event stream (event "operations", data Operations). */
+export const operationsEventsUrl = () => `${API_BASE}/operations/events`;
+export const getPublishing = () => data<PublishingSettings>('GET', '/publishing');
+export const setPausedAll = (paused: boolean, reason = '') =>
+  data<{ settings: PublishingSettings; requeued: number }>('PUT', '/publishing/pause', { body: { paused, reason } });
+export const setPausedOrg = (orgId: string, paused: boolean, reason = '') =>
+  data<{ settings: PublishingSettings; requeued: number }>('PUT', `/orgs/${id(orgId)}/pause`, { body: { paused, reason } });
+export const retractPost = (postId: string, revision: number, reason: string) =>
+  data<Post>('POST', `/posts/${id(postId)}/retract`, { body: { revision, comment: reason } });
+export const getRetraction = (postId: string) => data<Retraction>('GET', `/posts/${id(postId)}/retraction`);

@@ -13,8 +13,25 @@ import { PostView } from './views/post';
 import { ReviewView } from './views/review';
 import { HistoryView } from './views/history';
 import { AccountsView } from './views/accounts';
+import { ConnectFormView, ConnectResultView, ConnectSelectView } from './views/connect';
+import { NotificationsBell } from './views/connect-bell';
 import { UsersView } from './views/users';
 import { MessageView } from './views/message';
+import { RegistryView } from './views/registry';
+import { RegistryOrgView } from './views/registryOrg';
+import { OfficerFormView } from './views/registryOfficer';
+import { ImportView } from './views/registryImport';
+import { ChangesView } from './views/registryChanges';
+import { ComplianceView } from './views/compliance';
+import { ReportView } from './views/complianceReport';
+import { CasesView } from './views/cases';
+import { CaseNewView } from './views/cases-new';
+import { CasePageView } from './views/cases-case';
+import { CaseClarifyView } from './views/cases-clarify';
+import { CaseReportsView } from './views/cases-reports';
+import { ReachView } from './views/reach';
+import { DigestView } from './views/reach-digest';
+import { OperationsView } from './views/operations';
 
 /** View is one screen. */
 export interface View {
@@ -66,6 +83,7 @@ class App implements Ctx {
   private registryLoaded: Promise<void> | null = null;
   private stopRouter: () => void = () => {};
   private stopLang: () => void = () => {};
+  private bell = new NotificationsBell(this);
 
   constructor(root: HTMLElement) {
     this.root = root;
@@ -136,6 +154,7 @@ class App implements Ctx {
   }
 
   private home(): string {
+    if (this.user?.role === 'viewer') return '/compliance';
     return this.user?.role === 'approver' ? '/review' : '/posts';
   }
 
@@ -218,6 +237,10 @@ class App implements Ctx {
     this.shownFlash = this.flashMsg;
     this.flashMsg = '';
     this.view = this.makeView(route);
+    if (this.user) {
+      this.bell.start();
+      void this.bell.refresh();
+    }
     this.focusAfterRender = true;
     this.update();
   }
@@ -243,6 +266,44 @@ class App implements Ctx {
         return new AccountsView(this);
       case 'users':
         return this.can('admin') ? new UsersView(this) : forbidden();
+      case 'connect-form':
+        return this.can('write') ? new ConnectFormView(this, route.platform) : forbidden();
+      case 'connect-select':
+        return this.can('write') ? new ConnectSelectView(this, route.id) : forbidden();
+      case 'connect-result':
+        return new ConnectResultView(this);
+      case 'cases':
+        return new CasesView(this);
+      case 'case-new':
+        return this.can('write') ? new CaseNewView(this) : forbidden();
+      case 'case':
+        return new CasePageView(this, route.id);
+      case 'case-clarify':
+        return this.can('write') ? new CaseClarifyView(this, route.id) : forbidden();
+      case 'case-reports':
+        return new CaseReportsView(this);
+      case 'reach':
+        return new ReachView(this);
+      case 'reach-digest':
+        return new DigestView(this);
+      case 'registry':
+        return new RegistryView(this);
+      case 'registry-org':
+        return new RegistryOrgView(this, route.id);
+      case 'officer-appoint':
+        return this.can('admin') ? new OfficerFormView(this, 'appoint', route.id) : forbidden();
+      case 'officer-edit':
+        return this.can('write') ? new OfficerFormView(this, 'edit', route.id) : forbidden();
+      case 'registry-import':
+        return this.can('admin') ? new ImportView(this) : forbidden();
+      case 'registry-changes':
+        return this.can('admin') ? new ChangesView(this) : forbidden();
+      case 'compliance':
+        return new ComplianceView(this);
+      case 'compliance-report':
+        return new ReportView(this);
+      case 'operations':
+        return this.can('review') ? new OperationsView(this) : forbidden();
       default:
         return new MessageView(this, t('notFound.title'), t('notFound.body'));
     }
@@ -305,6 +366,7 @@ class App implements Ctx {
             </a>
             <div class="site-header__tools">
               ${langSwitch(getLang(), (l) => this.switchLang(l))}
+              ${u ? this.bell.render() : nothing}
               ${u
                 ? html`<div class="user-box" aria-label=${t('app.userMenu')} role="group">
                     <p class="user-box__who">
@@ -331,8 +393,13 @@ class App implements Ctx {
                   ${this.can('write') ? link('/posts/new', ['new'], t('nav.newPost'), 'nav-new') : nothing}
                   ${this.can('review') ? link('/review', ['review'], t('nav.review'), 'nav-review') : nothing}
                   ${link('/history', ['history'], t('nav.history'), 'nav-history')}
-                  ${link('/accounts', ['accounts'], t('nav.accounts'), 'nav-accounts')}
+                  ${link('/accounts', ['accounts', 'connect-form', 'connect-select', 'connect-result'], t('nav.accounts'), 'nav-accounts')}
+                  ${link('/reach', ['reach', 'reach-digest'], t('reach.nav'), 'nav-reach')}
+                  ${link('/cases', ['cases', 'case', 'case-new', 'case-clarify', 'case-reports'], t('nav.cases'), 'nav-cases')}
                   ${this.can('admin') ? link('/users', ['users'], t('nav.users'), 'nav-users') : nothing}
+                  ${link('/registry', ['registry', 'registry-org', 'registry-import', 'registry-changes', 'officer-appoint', 'officer-edit'], t('reg.nav'), 'nav-registry')}
+                  ${link('/compliance', ['compliance', 'compliance-report'], t('comp.nav'), 'nav-compliance')}
+                  ${this.can('review') ? link('/operations', ['operations'], t('nav.operations'), 'nav-operations') : nothing}
                 </ul>
               </nav>`
             : nothing}
@@ -369,6 +436,7 @@ class App implements Ctx {
     this.view = null;
     this.stopRouter();
     this.stopLang();
+    this.bell.stop();
     api.onUnauthorized(null);
     this.politeEl.remove();
     this.assertiveEl.remove();

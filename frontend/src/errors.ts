@@ -34,6 +34,7 @@ const FIELD_RULES: Record<string, Rule[]> = {
   invalid_choice: [{ key: 'fe.invalid_choice' }],
   invalid_code: [{ key: 'fe.invalid_code' }],
   in_past: [{ key: 'fe.in_past' }],
+  missed: [{ key: 'fe.missed', needs: ['minutes'] }],
   taken: [{ key: 'fe.taken.email', field: /^email$/ }, { key: 'fe.taken' }],
   wrong_password: [{ key: 'fe.wrong_password' }],
   unknown_account: [{ key: 'fe.unknown_account' }],
@@ -43,6 +44,8 @@ const FIELD_RULES: Record<string, Rule[]> = {
   platform_defunct: [{ key: 'fe.platform_defunct', needs: ['platform'] }],
   platform_disabled: [{ key: 'fe.platform_disabled', needs: ['platform'] }],
   required_for_platform: [{ key: 'fe.required_for_platform', needs: ['platform'] }],
+  too_many_hashtags: [{ key: 'fe.too_many_hashtags', needs: ['platform', 'count', 'limit'] }],
+  too_many_mentions: [{ key: 'fe.too_many_mentions', needs: ['platform', 'count', 'limit'] }],
   too_many: [{ key: 'fe.too_many', needs: ['limit'] }],
   too_many_for_platform: [{ key: 'fe.too_many_for_platform', needs: ['platform', 'limit'] }],
   type_for_platform: [{ key: 'fe.type_for_platform', needs: ['platform', 'types'] }],
@@ -51,6 +54,8 @@ const FIELD_RULES: Record<string, Rule[]> = {
   unsupported_type: [{ key: 'fe.unsupported_type' }],
   unreadable: [{ key: 'fe.unreadable' }],
   before_from: [{ key: 'fe.before_from' }],
+  duplicate_url: [{ key: 'fe.duplicate_url', needs: ['caseRef'] }],
+  rank_too_low: [{ key: 'fe.rank_too_low' }],
 };
 
 /** fieldParams prepares a field error's params for display: platform names, MB. */

@@ -10,8 +10,27 @@ export type Route =
   | { name: 'review' }
   | { name: 'history' }
   | { name: 'accounts' }
+  | { name: 'connect-form'; platform: string }
+  | { name: 'connect-select'; id: string }
+  | { name: 'connect-result' }
   | { name: 'users' }
+  | { name: 'cases' }
+  | { name: 'case-new' }
+  | { name: 'case-reports' }
+  | { name: 'case'; id: string }
+  | { name: 'case-clarify'; id: string }
+  | { name: 'reach' }
+  | { name: 'reach-digest' }
+  | { name: 'operations' }
   | { name: 'home' }
+  | { name: 'registry' }
+  | { name: 'registry-import' }
+  | { name: 'registry-changes' }
+  | { name: 'registry-org'; id: string }
+  | { name: 'officer-appoint'; id: string }
+  | { name: 'officer-edit'; id: string }
+  | { name: 'compliance' }
+  | { name: 'compliance-report' }
   | { name: 'notfound' };
 
 /** matchRoute maps a path to a route (pure). */
@@ -24,11 +43,37 @@ export function matchRoute(pathname: string): Route {
   if (p === '/review') return { name: 'review' };
   if (p === '/history') return { name: 'history' };
   if (p === '/accounts') return { name: 'accounts' };
+  if (p === '/accounts/connected') return { name: 'connect-result' };
   if (p === '/users') return { name: 'users' };
-  let m = /^\/posts\/([^/]+)$/.exec(p);
+  if (p === '/operations') return { name: 'operations' };
+  if (p === '/cases') return { name: 'cases' };
+  if (p === '/cases/new') return { name: 'case-new' };
+  if (p === '/cases/reports') return { name: 'case-reports' };
+  if (p === '/reach') return { name: 'reach' };
+  if (p === '/reach/digest') return { name: 'reach-digest' };
+  if (p === '/registry') return { name: 'registry' };
+  if (p === '/registry/import') return { name: 'registry-import' };
+  if (p === '/registry/changes') return { name: 'registry-changes' };
+  if (p === '/compliance') return { name: 'compliance' };
+  if (p === '/compliance/report') return { name: 'compliance-report' };
+  let m = /^\/accounts\/connect\/([^/]+)$/.exec(p);
+  if (m?.[1]) return { name: 'connect-form', platform: decodeURIComponent(m[1]) };
+  m = /^\/accounts\/select\/([^/]+)$/.exec(p);
+  if (m?.[1]) return { name: 'connect-select', id: decodeURIComponent(m[1]) };
+  m = /^\/posts\/([^/]+)$/.exec(p);
   if (m?.[1]) return { name: 'post', id: decodeURIComponent(m[1]) };
   m = /^\/posts\/([^/]+)\/edit$/.exec(p);
   if (m?.[1]) return { name: 'edit', id: decodeURIComponent(m[1]) };
+  m = /^\/cases\/([^/]+)$/.exec(p);
+  if (m?.[1]) return { name: 'case', id: decodeURIComponent(m[1]) };
+  m = /^\/cases\/([^/]+)\/clarify$/.exec(p);
+  if (m?.[1]) return { name: 'case-clarify', id: decodeURIComponent(m[1]) };
+  m = /^\/registry\/orgs\/([^/]+)$/.exec(p);
+  if (m?.[1]) return { name: 'registry-org', id: decodeURIComponent(m[1]) };
+  m = /^\/registry\/orgs\/([^/]+)\/appoint$/.exec(p);
+  if (m?.[1]) return { name: 'officer-appoint', id: decodeURIComponent(m[1]) };
+  m = /^\/registry\/officers\/([^/]+)\/edit$/.exec(p);
+  if (m?.[1]) return { name: 'officer-edit', id: decodeURIComponent(m[1]) };
   return { name: 'notfound' };
 }
 

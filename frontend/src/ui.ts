@@ -19,6 +19,7 @@ const POST_LOOK: Record<PostStatus, [string, Tone]> = {
   approved: ['✓', 'good'],
   publishing: ['➤', 'good'],
   cancelled: ['⊘', 'neutral'],
+  retracted: ['⤺', 'warn'],
 };
 
 const DELIVERY_LOOK: Record<DeliveryStatus, [string, Tone]> = {
@@ -30,6 +31,7 @@ const DELIVERY_LOOK: Record<DeliveryStatus, [string, Tone]> = {
   needs_reconnect: ['⚠', 'bad'],
   unconfirmed: ['?', 'warn'],
   cancelled: ['⊘', 'neutral'],
+  retracted: ['⤺', 'neutral'],
 };
 
 const ACCOUNT_LOOK: Record<AccountStatus, [string, Tone]> = {

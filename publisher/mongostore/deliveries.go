@@ -1,9 +1,11 @@
 package mongostore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -13,7 +15,10 @@ import (
 	"github.com/prasar/prasar/publisher"
 )
 
-// deliveryDoc is a delivery as stored.
+// deliveryDoc is a delivery as stored. The document also holds the
+// delivery's attempts, in an array (attemptLog) that deliveryDoc leaves
+// out: reads of deliveries project it away, and only the attempts'
+// functions read it.
 type deliveryDoc struct {
 	ID              string     `bson:"_id"`
 	PostID          string     `bson:"postId"`
@@ -88,9 +93,17 @@ func (s *Store) CreateDeliveries(ctx context.Context, ds []*publisher.Delivery) 
 	return len(ds) - len(bwe.WriteErrors), nil
 }
 
+// attemptLog is the field of a delivery's document that holds its
+// attempts. (The delivery's "attempts" field is its count of claims.)
+const attemptLog = "attemptLog"
+
+// withoutAttempts is the projection of a delivery without its attempts.
+var withoutAttempts = bson.D{{Key: attemptLog, Value: 0}}
+
 // GetDelivery returns ENOTFOUND if there is no such delivery.
 func (s *Store) GetDelivery(ctx context.Context, id string) (*publisher.Delivery, error) {
-	return getOne(ctx, s, s.deliveries, bson.D{{Key: "_id", Value: id}}, "getting delivery", (*deliveryDoc).delivery)
+	return getOne(ctx, s, s.deliveries, bson.D{{Key: "_id", Value: id}}, "getting delivery", (*deliveryDoc).delivery,
+		options.FindOne().SetProjection(withoutAttempts))
 }
 
 // deliveryFilter turns f into a query.
@@ -138,7 +151,7 @@ func (s *Store) ListDeliveries(ctx context.Context, f publisher.DeliveryFilter) 
 	if err != nil {
 		return nil, 0, storeError(err, "counting deliveries")
 	}
-	opts := options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}})
+	opts := options.Find().SetProjection(withoutAttempts).SetSort(bson.D{{Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}})
 	out, err := findAll(ctx, s.deliveries, q, pageOptions(opts, f.Limit, f.Offset), (*deliveryDoc).delivery)
 	if err != nil {
 		return nil, 0, storeError(err, "listing deliveries")
@@ -242,13 +255,17 @@ func (s *Store) ClaimDelivery(ctx context.Context, id string, c publisher.Claim)
 // FinishDelivery stores the result of an attempt, every field of it (empty
 // ones clear what an earlier attempt stored), if the delivery is still
 // sending under claimToken, clears the claim, and returns the updated
-// delivery. Returns ECONFLICT if the claim was lost and ENOTFOUND if there
-// is no such delivery.
+// delivery. r.Attempt, if set, is pushed onto the document's attempts by
+// the same update: both are stored or neither is. Returns ECONFLICT if the
+// claim was lost and ENOTFOUND if there is no such delivery.
 func (s *Store) FinishDelivery(ctx context.Context, id, claimToken string, r publisher.DeliveryResult) (*publisher.Delivery, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	if claimToken == "" {
 		return nil, publisher.Errorf(publisher.ECONFLICT, "mongostore: finishing delivery %q: no claim token", id)
+	}
+	if a := r.Attempt; a != nil && a.DeliveryID != id {
+		return nil, publisher.Errorf(publisher.EINTERNAL, "mongostore: finishing delivery %q: the attempt belongs to delivery %q", id, a.DeliveryID)
 	}
 	set := bson.D{
 		{Key: "status", Value: string(r.Status)},
@@ -266,7 +283,11 @@ func (s *Store) FinishDelivery(ctx context.Context, id, claimToken string, r pub
 		{Key: "updatedAt", Value: at(r.At)},
 	}
 	filter := bson.D{{Key: "_id", Value: id}, {Key: "claimToken", Value: claimToken}, {Key: "status", Value: string(publisher.DeliverySending)}}
-	return s.changeDelivery(ctx, id, filter, set, "finishing delivery", "the claim was lost")
+	update := bson.D{{Key: "$set", Value: set}}
+	if r.Attempt != nil {
+		update = append(update, bson.E{Key: "$push", Value: bson.D{{Key: attemptLog, Value: newAttemptDoc(r.Attempt)}}})
+	}
+	return s.changeDelivery(ctx, id, filter, update, "finishing delivery", "the claim was lost")
 }
 
 // ChangeDelivery applies c if the delivery's status is in c.From, and
@@ -295,7 +316,8 @@ func (s *Store) ChangeDelivery(ctx context.Context, id string, c publisher.Deliv
 	}
 	set = appendPublished(set, c.ExternalID, c.ExternalURL, c.PublishedAt)
 	filter := bson.D{{Key: "_id", Value: id}, {Key: "status", Value: bson.D{{Key: "$in", Value: from}}}}
-	return s.changeDelivery(ctx, id, filter, set, "changing delivery", fmt.Sprintf("the delivery's status is not one of %v", c.From))
+	return s.changeDelivery(ctx, id, filter, bson.D{{Key: "$set", Value: set}}, "changing delivery",
+		fmt.Sprintf("the delivery's status is not one of %v", c.From))
 }
 
 // appendPublished adds the publication's fields that are set.
@@ -320,11 +342,13 @@ func at(t time.Time) time.Time {
 	return t.UTC()
 }
 
-// changeDelivery applies $set to the delivery if filter matches it and
-// returns the result.
-func (s *Store) changeDelivery(ctx context.Context, id string, filter, set bson.D, what, conflict string) (*publisher.Delivery, error) {
+// changeDelivery applies update to the delivery if filter matches it and
+// returns the result. (The server returns the whole document, attempts
+// included: FerretDB does not serve a projection on findAndModify. A
+// delivery has a handful of attempts.)
+func (s *Store) changeDelivery(ctx context.Context, id string, filter, update bson.D, what, conflict string) (*publisher.Delivery, error) {
 	var d deliveryDoc
-	err := s.deliveries.FindOneAndUpdate(ctx, filter, bson.D{{Key: "$set", Value: set}},
+	err := s.deliveries.FindOneAndUpdate(ctx, filter, update,
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, s.notFoundOrConflict(ctx, s.deliveries, id, what, conflict)
@@ -349,42 +373,70 @@ func (s *Store) ListDueDeliveries(ctx context.Context, now, staleBefore time.Tim
 		states = append(states, append(st.(bson.D), unchanged))
 	}
 	states = append(states, expiredSending(now)...)
-	opts := options.Find().SetSort(bson.D{{Key: "updatedAt", Value: 1}, {Key: "_id", Value: 1}})
+	opts := options.Find().SetProjection(withoutAttempts).SetSort(bson.D{{Key: "updatedAt", Value: 1}, {Key: "_id", Value: 1}})
 	out, err := findAll(ctx, s.deliveries, bson.D{{Key: "$or", Value: states}}, pageOptions(opts, limit, 0), (*deliveryDoc).delivery)
 	return out, storeError(err, "listing due deliveries")
 }
 
-// attemptDoc is one attempt at a delivery, as stored.
+// attemptDoc is one attempt at a delivery, as stored in the delivery's
+// document.
 type attemptDoc struct {
-	ID         bson.ObjectID `bson:"_id"`
-	DeliveryID string        `bson:"deliveryId"`
-	N          int           `bson:"n"`
-	StartedAt  time.Time     `bson:"startedAt"`
-	EndedAt    time.Time     `bson:"endedAt"`
-	Outcome    string        `bson:"outcome"`
-	ErrorClass string        `bson:"errorClass,omitempty"`
-	Message    string        `bson:"message,omitempty"`
+	N          int       `bson:"n"`
+	StartedAt  time.Time `bson:"startedAt"`
+	EndedAt    time.Time `bson:"endedAt"`
+	Outcome    string    `bson:"outcome"`
+	ErrorClass string    `bson:"errorClass,omitempty"`
+	Message    string    `bson:"message,omitempty"`
 }
 
-func (d *attemptDoc) attempt() *publisher.Attempt {
-	return &publisher.Attempt{DeliveryID: d.DeliveryID, N: d.N, StartedAt: utc(d.StartedAt), EndedAt: utc(d.EndedAt),
+func newAttemptDoc(a *publisher.Attempt) *attemptDoc {
+	return &attemptDoc{N: a.N, StartedAt: utc(a.StartedAt), EndedAt: utc(a.EndedAt), Outcome: a.Outcome,
+		ErrorClass: string(a.ErrorClass), Message: a.Message}
+}
+
+func (d *attemptDoc) attempt(deliveryID string) *publisher.Attempt {
+	return &publisher.Attempt{DeliveryID: deliveryID, N: d.N, StartedAt: utc(d.StartedAt), EndedAt: utc(d.EndedAt),
 		Outcome: d.Outcome, ErrorClass: publisher.ErrorClass(d.ErrorClass), Message: d.Message}
 }
 
-// AddAttempt appends an attempt to a delivery's history.
+// AddAttempt appends an attempt to a delivery's history: a $push onto the
+// delivery's document. Returns ENOTFOUND if there is no such delivery.
 func (s *Store) AddAttempt(ctx context.Context, a *publisher.Attempt) error {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	_, err := s.attempts.InsertOne(ctx, &attemptDoc{ID: bson.NewObjectID(), DeliveryID: a.DeliveryID, N: a.N,
-		StartedAt: utc(a.StartedAt), EndedAt: utc(a.EndedAt), Outcome: a.Outcome, ErrorClass: string(a.ErrorClass), Message: a.Message})
-	return storeError(err, "adding attempt")
+	res, err := s.deliveries.UpdateOne(ctx, bson.D{{Key: "_id", Value: a.DeliveryID}},
+		bson.D{{Key: "$push", Value: bson.D{{Key: attemptLog, Value: newAttemptDoc(a)}}}})
+	if err != nil {
+		return storeError(err, "adding attempt")
+	}
+	if res.MatchedCount == 0 {
+		return publisher.Errorf(publisher.ENOTFOUND, "mongostore: adding attempt: no such delivery %q", a.DeliveryID)
+	}
+	return nil
 }
 
-// ListAttempts returns a delivery's attempts, oldest first.
+// ListAttempts returns a delivery's attempts, oldest first (by number,
+// then start, then the order they were added in); none if there is no such
+// delivery.
 func (s *Store) ListAttempts(ctx context.Context, deliveryID string) ([]*publisher.Attempt, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	opts := options.Find().SetSort(bson.D{{Key: "n", Value: 1}, {Key: "startedAt", Value: 1}, {Key: "_id", Value: 1}})
-	out, err := findAll(ctx, s.attempts, bson.D{{Key: "deliveryId", Value: deliveryID}}, opts, (*attemptDoc).attempt)
-	return out, storeError(err, "listing attempts")
+	var d struct {
+		Attempts []attemptDoc `bson:"attemptLog"`
+	}
+	err := s.deliveries.FindOne(ctx, bson.D{{Key: "_id", Value: deliveryID}},
+		options.FindOne().SetProjection(bson.D{{Key: attemptLog, Value: 1}})).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return []*publisher.Attempt{}, nil
+	} else if err != nil {
+		return nil, storeError(err, "listing attempts")
+	}
+	slices.SortStableFunc(d.Attempts, func(a, b attemptDoc) int {
+		return cmp.Or(cmp.Compare(a.N, b.N), a.StartedAt.Compare(b.StartedAt))
+	})
+	out := make([]*publisher.Attempt, len(d.Attempts))
+	for i := range d.Attempts {
+		out[i] = d.Attempts[i].attempt(deliveryID)
+	}
+	return out, nil
 }

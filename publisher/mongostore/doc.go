@@ -45,6 +45,16 @@
 //   - FinishDelivery is filtered on {_id, claimToken, status: sending}, and
 //     ChangeDelivery on {_id, status ∈ from}: compare-and-set on the
 //     delivery document itself.
+//   - A delivery's attempts are embedded in its document, in the
+//     "attemptLog" array. FinishDelivery sets the result and pushes the
+//     attempt in the same findOneAndUpdate, so a worker that lost its claim
+//     stores neither, and a stored result never lacks its attempt;
+//     AddAttempt is a $push too. ListAttempts reads only the array, and
+//     GetDelivery, ListDeliveries and ListDueDeliveries leave it out by
+//     projection. ClaimDelivery, FinishDelivery and ChangeDelivery get it
+//     back with the updated document (FerretDB serves no projection on
+//     findAndModify); a delivery has a handful of attempts, each well under
+//     a KiB.
 //   - CreateDeliveries is an unordered insertMany against a unique index on
 //     (postId, revision, accountId) and the _id: re-running it inserts only
 //     what is missing, and duplicate-key errors are counted, not returned.

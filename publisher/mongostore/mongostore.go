@@ -26,9 +26,33 @@ const (
 	CollSessions      = "sessions"
 	CollPosts         = "posts"
 	CollDeliveries    = "deliveries"
-	CollAttempts      = "attempts"
 	CollAudit         = "audit"
 	CollMedia         = "media"
+	CollNotifications = "notifications"
+	// CollCases and CollCaseEvents are cases.go's (the rebuttal desk).
+	CollCases      = "cases"
+	CollCaseEvents = "caseEvents"
+	// CollAuthorizations and CollAccountTokens are connect.go's.
+	CollAuthorizations = "oauthAuthorizations"
+	CollAccountTokens  = "accountTokens"
+
+	// Reach (reach.go): raw readings, contributions, roll-ups, collection
+	// schedules, sent digests.
+	CollMetricReadings     = "metricReadings"
+	CollReachContributions = "reachContributions"
+	CollReachRollups       = "reachRollups"
+	CollReachTracks        = "reachTracks"
+	CollReachDigests       = "reachDigests"
+
+	// The registry's own records (orgregistry.go).
+	CollOrgEvents        = "orgEvents"
+	CollHandovers        = "handovers"
+	CollOfficerRevisions = "officerRevisions"
+	CollOfficerChanges   = "officerChanges"
+	CollAccountProfiles  = "accountProfiles"
+	CollImportBatches    = "importBatches"
+	CollSettings         = "settings"
+	CollRetractions      = "retractions"
 )
 
 // DefaultDatabase is the database used when Open is given none.
@@ -44,7 +68,18 @@ type Store struct {
 	timeout time.Duration
 
 	orgs, officers, accounts, users, sessions *mongo.Collection
-	posts, deliveries, attempts, audit, media *mongo.Collection
+	posts, deliveries, audit, media           *mongo.Collection
+	notifications                             *mongo.Collection
+	cases, caseEvents                         *mongo.Collection
+	authorizations, accountTokens             *mongo.Collection
+
+	// reach.go's collections.
+	metricReadings, reachContributions, reachRollups *mongo.Collection
+	reachTracks, reachDigests                        *mongo.Collection
+
+	// orgregistry.go's collections.
+	orgEvents, handovers, officerRevisions, officerChanges, accountProfiles, importBatches *mongo.Collection
+	settings, retractions                                                                  *mongo.Collection
 }
 
 var _ publisher.Store = (*Store)(nil)
@@ -114,9 +149,20 @@ func Open(ctx context.Context, uri, database string, opts ...Option) (*Store, er
 	s.sessions = s.db.Collection(CollSessions)
 	s.posts = s.db.Collection(CollPosts)
 	s.deliveries = s.db.Collection(CollDeliveries)
-	s.attempts = s.db.Collection(CollAttempts)
 	s.audit = s.db.Collection(CollAudit)
 	s.media = s.db.Collection(CollMedia)
+	s.metricReadings = s.db.Collection(CollMetricReadings)
+	s.reachContributions = s.db.Collection(CollReachContributions)
+	s.reachRollups = s.db.Collection(CollReachRollups)
+	s.reachTracks = s.db.Collection(CollReachTracks)
+	s.reachDigests = s.db.Collection(CollReachDigests)
+	s.notifications = s.db.Collection(CollNotifications)
+	s.cases, s.caseEvents = s.db.Collection(CollCases), s.db.Collection(CollCaseEvents)
+	s.authorizations = s.db.Collection(CollAuthorizations)
+	s.accountTokens = s.db.Collection(CollAccountTokens)
+	s.initRegistry()
+	s.settings = s.db.Collection(CollSettings)
+	s.retractions = s.db.Collection(CollRetractions)
 
 	pctx, cancel := context.WithTimeout(ctx, cfg.connectTimeout)
 	err = client.Ping(pctx, readpref.Primary())
@@ -223,9 +269,11 @@ var indexes = map[string][]index{
 		{name: "account_status", keys: bson.D{{Key: "accountId", Value: 1}, {Key: "status", Value: 1}}},
 		{name: "status_updated", keys: bson.D{{Key: "status", Value: 1}, {Key: "updatedAt", Value: 1}}},
 		{name: "created", keys: bson.D{{Key: "createdAt", Value: -1}}},
-	},
-	CollAttempts: {
-		{name: "delivery_n", keys: bson.D{{Key: "deliveryId", Value: 1}, {Key: "n", Value: 1}}},
+		// Newly published deliveries, for the metrics sweep (reach.go).
+		{name: "published", keys: bson.D{{Key: "publishedAt", Value: 1}}},
+		// The publish budgets (publisher/budgets.go).
+		{name: "published_account", keys: bson.D{{Key: "status", Value: 1}, {Key: "accountId", Value: 1}, {Key: "publishedAt", Value: 1}}},
+		{name: "published_platform", keys: bson.D{{Key: "status", Value: 1}, {Key: "platform", Value: 1}, {Key: "publishedAt", Value: 1}}},
 	},
 	CollAudit: {
 		{name: "at", keys: bson.D{{Key: "at", Value: -1}}},
@@ -233,8 +281,62 @@ var indexes = map[string][]index{
 		{name: "object_at", keys: bson.D{{Key: "objectId", Value: 1}, {Key: "at", Value: -1}}},
 		{name: "actor_at", keys: bson.D{{Key: "actorId", Value: 1}, {Key: "at", Value: -1}}},
 	},
+	CollCases: {
+		{name: "reported", keys: bson.D{{Key: "reportedAt", Value: -1}, {Key: "_id", Value: -1}}},
+		{name: "org_reported", keys: bson.D{{Key: "orgId", Value: 1}, {Key: "reportedAt", Value: -1}}},
+		{name: "status_deadline", keys: bson.D{{Key: "status", Value: 1}, {Key: "deadlineAt", Value: 1}}},
+		{name: "url_keys", keys: bson.D{{Key: "urlKeys", Value: 1}}},
+	},
+	CollCaseEvents: {
+		{name: "case_seq_unique", keys: bson.D{{Key: "caseId", Value: 1}, {Key: "seq", Value: 1}}, unique: true},
+	},
+	CollNotifications: {
+		{name: "user_created", keys: bson.D{{Key: "userId", Value: 1}, {Key: "createdAt", Value: -1}}},
+	},
+	CollAuthorizations: {
+		{name: "expires", keys: bson.D{{Key: "expiresAt", Value: 1}}},
+	},
 	CollMedia: {
 		{name: "org_created", keys: bson.D{{Key: "orgId", Value: 1}, {Key: "createdAt", Value: -1}}},
+	},
+	CollMetricReadings: {
+		{name: "delivery_fetched", keys: bson.D{{Key: "deliveryId", Value: 1}, {Key: "fetchedAt", Value: 1}}},
+	},
+	CollReachContributions: {
+		{name: "day", keys: bson.D{{Key: "day", Value: 1}}},
+		{name: "org_day", keys: bson.D{{Key: "orgId", Value: 1}, {Key: "day", Value: 1}}},
+		{name: "reach", keys: bson.D{{Key: "reach", Value: -1}, {Key: "_id", Value: 1}}},
+		{name: "views", keys: bson.D{{Key: "views", Value: -1}, {Key: "_id", Value: 1}}},
+		{name: "engagements", keys: bson.D{{Key: "engagements", Value: -1}, {Key: "_id", Value: 1}}},
+		{name: "pending_at", keys: bson.D{{Key: "pendingAt", Value: 1}}},
+	},
+	CollReachRollups: {
+		{name: "period_platform_start_org", keys: bson.D{{Key: "period", Value: 1}, {Key: "platform", Value: 1}, {Key: "start", Value: 1}, {Key: "orgId", Value: 1}}},
+		{name: "period_org_platform_start", keys: bson.D{{Key: "period", Value: 1}, {Key: "orgId", Value: 1}, {Key: "platform", Value: 1}, {Key: "start", Value: 1}}},
+	},
+	CollReachTracks: {
+		{name: "next", keys: bson.D{{Key: "nextAt", Value: 1}, {Key: "_id", Value: 1}}},
+		{name: "org_next", keys: bson.D{{Key: "orgId", Value: 1}, {Key: "nextAt", Value: 1}}},
+		{name: "published", keys: bson.D{{Key: "publishedAt", Value: -1}}},
+	},
+	CollOrgEvents: {
+		{name: "orgs_effective", keys: bson.D{{Key: "orgIds", Value: 1}, {Key: "effectiveAt", Value: 1}}},
+		{name: "effective_created", keys: bson.D{{Key: "effectiveAt", Value: 1}, {Key: "createdAt", Value: 1}}},
+	},
+	CollHandovers: {
+		{name: "running_unique", keys: bson.D{{Key: "runningKey", Value: 1}}, unique: true},
+		{name: "org_created", keys: bson.D{{Key: "orgId", Value: 1}, {Key: "createdAt", Value: -1}}},
+	},
+	CollOfficerRevisions: {
+		{name: "officer_at", keys: bson.D{{Key: "officerId", Value: 1}, {Key: "at", Value: 1}}},
+		{name: "org_at", keys: bson.D{{Key: "orgId", Value: 1}, {Key: "at", Value: 1}}},
+	},
+	CollOfficerChanges: {
+		{name: "status_requested", keys: bson.D{{Key: "status", Value: 1}, {Key: "requestedAt", Value: -1}}},
+		{name: "org_requested", keys: bson.D{{Key: "orgId", Value: 1}, {Key: "requestedAt", Value: -1}}},
+	},
+	CollImportBatches: {
+		{name: "created", keys: bson.D{{Key: "createdAt", Value: -1}}},
 	},
 }
 

@@ -430,3 +430,55 @@ func TestRevisionsLiveInThePostDocument(t *testing.T) {
 		})
 	}
 }
+
+// TestAttemptsLiveInTheDeliveryDocument checks the layout that makes
+// FinishDelivery store its result and its attempt atomically: the attempts
+// are an array inside the delivery's document, pushed by the update that
+// stores the result, and reads of deliveries leave the array out.
+func TestAttemptsLiveInTheDeliveryDocument(t *testing.T) {
+	for name, uri := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			s := openFresh(t, uri)
+			p := storetest.NewPost(t, s, "org-1", "user-1")
+			ds := storetest.NewDeliveries(t, s, p, storetest.T0, &publisher.Account{ID: "acct-1", Platform: publisher.X})
+			c := publisher.Claim{Token: "tok", Now: storetest.T0, LeaseUntil: storetest.T0.Add(time.Minute)}
+			held, err := s.ClaimDelivery(t.Context(), ds[0].ID, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			end := storetest.T0.Add(time.Second)
+			a := &publisher.Attempt{DeliveryID: held.ID, N: 1, StartedAt: storetest.T0, EndedAt: end, Outcome: "published"}
+			// An attempt naming another delivery is refused.
+			other := *a
+			other.DeliveryID = "dother"
+			if _, err := s.FinishDelivery(t.Context(), held.ID, c.Token, publisher.DeliveryResult{Status: publisher.DeliveryPublished, At: end, Attempt: &other}); err == nil {
+				t.Error("FinishDelivery stored an attempt of another delivery")
+			}
+			if _, err := s.FinishDelivery(t.Context(), held.ID, c.Token, publisher.DeliveryResult{Status: publisher.DeliveryPublished, At: end, Attempt: a}); err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				Status     string `bson:"status"`
+				Attempts   int    `bson:"attempts"`
+				AttemptLog []struct {
+					N       int    `bson:"n"`
+					Outcome string `bson:"outcome"`
+				} `bson:"attemptLog"`
+			}
+			raw := rawDB(t, uri, s.Database())
+			if err := raw.Collection(mongostore.CollDeliveries).FindOne(t.Context(), bson.D{{Key: "_id", Value: held.ID}}).Decode(&doc); err != nil {
+				t.Fatal(err)
+			}
+			if doc.Status != "published" || doc.Attempts != 1 || len(doc.AttemptLog) != 1 || doc.AttemptLog[0].Outcome != "published" {
+				t.Errorf("the delivery's document: %+v; want published, 1 attempt counted and 1 recorded", doc)
+			}
+			names, err := raw.ListCollectionNames(t.Context(), bson.D{{Key: "name", Value: bson.D{{Key: "$regex", Value: "attempt"}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(names) != 0 {
+				t.Errorf("attempts are kept in collections %v as well", names)
+			}
+		})
+	}
+}

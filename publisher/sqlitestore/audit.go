@@ -14,9 +14,10 @@ func (s *Store) AppendAudit(ctx context.Context, e *publisher.AuditEvent) error 
 	if err != nil {
 		return s.fail(err, "appending to the audit log")
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO audit (id, at, actor_id, actor_role, action, object_type, object_id, org_id, details)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, ms(e.At), e.ActorID, e.ActorRole, e.Action, e.ObjectType, e.ObjectID, e.OrgID, details)
-	return s.fail(err, "appending to the audit log", "An audit event with this id exists.")
+	_, err = s.exec(ctx, "appending to the audit log", "An audit event with this id exists.",
+		`INSERT INTO audit (id, at, actor_id, actor_role, action, object_type, object_id, org_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, ms(e.At), e.ActorID, e.ActorRole, e.Action, e.ObjectType, e.ObjectID, e.OrgID, details)
+	return err
 }
 
 // ListAudit returns the events matching f, newest first.
@@ -39,14 +40,13 @@ func (s *Store) ListAudit(ctx context.Context, f publisher.AuditFilter) ([]*publ
 	})
 }
 
-// PutMedia stores m and its bytes in one transaction; ECONFLICT if m.ID
-// exists.
+// PutMedia stores m and its bytes atomically; ECONFLICT if m.ID exists.
 func (s *Store) PutMedia(ctx context.Context, m *publisher.Media, data []byte) error {
 	const op = "storing media"
 	if data == nil {
 		data = []byte{}
 	}
-	return s.writeTx(ctx, op, func(tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO media (id, org_id, filename, content_type, size, width, height, sha256, uploaded_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, m.OrgID, m.Filename, m.ContentType, m.Size, m.Width, m.Height, m.SHA256, m.UploadedBy,
 			ms(m.CreatedAt)); err != nil {

@@ -41,16 +41,17 @@ func insertDeliveriesSQL(n int) string {
 		" ON CONFLICT DO NOTHING"
 }
 
-// CreateDeliveries inserts, in one transaction, the deliveries that do not
-// exist yet (by id, and by post, revision and account) and returns how
-// many it inserted.
+// CreateDeliveries inserts, atomically, the deliveries that do not exist
+// yet (by id, and by post, revision and account) and returns how many it
+// inserted.
 func (s *Store) CreateDeliveries(ctx context.Context, ds []*publisher.Delivery) (int, error) {
 	const op = "creating deliveries"
 	if len(ds) == 0 {
 		return 0, nil
 	}
 	inserted := 0
-	err := s.writeTx(ctx, op, func(tx *sql.Tx) error {
+	err := s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+		inserted = 0
 		args := make([]any, 0, insertBatch*deliveryColCount)
 		for start := 0; start < len(ds); start += insertBatch {
 			batch := ds[start:min(start+insertBatch, len(ds))]
@@ -166,17 +167,17 @@ func (s *Store) CountDeliveries(ctx context.Context, f publisher.DeliveryFilter)
 	return counts, nil
 }
 
-// conditional runs an UPDATE … RETURNING of one delivery (SQL text or a
-// statement prepared on the write connection). If it changed no row it returns ENOTFOUND when the delivery
-// does not exist and ECONFLICT with msg when it is not in a state the
-// update accepts.
-func (s *Store) conditional(ctx context.Context, op, id, msg string, query any, args ...any) (*publisher.Delivery, error) {
+// conditional runs, in tx, an UPDATE … RETURNING of one delivery (SQL
+// text or a statement prepared on the write connection). If it changed no
+// row it returns ENOTFOUND when the delivery does not exist and ECONFLICT
+// with msg when it is not in a state the update accepts.
+func (s *Store) conditional(ctx context.Context, tx *sql.Tx, op, id, msg string, query any, args ...any) (*publisher.Delivery, error) {
 	var row *sql.Row
 	switch q := query.(type) {
 	case *sql.Stmt:
-		row = q.QueryRowContext(ctx, args...)
+		row = tx.StmtContext(ctx, q).QueryRowContext(ctx, args...)
 	case string:
-		row = s.w.QueryRowContext(ctx, q, args...)
+		row = tx.QueryRowContext(ctx, q, args...)
 	default:
 		panic("sqlitestore: conditional needs SQL or a prepared statement")
 	}
@@ -187,11 +188,32 @@ func (s *Store) conditional(ctx context.Context, op, id, msg string, query any, 
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, s.fail(err, op)
 	}
-	return nil, s.missingOrConflict(ctx, op, id, msg)
+	ok, err := s.exists(ctx, tx, "deliveries", id)
+	if err != nil {
+		return nil, s.fail(err, op)
+	}
+	if !ok {
+		return nil, notFound("delivery")
+	}
+	return nil, conflict(msg)
+}
+
+// writeConditional runs conditional as one operation of a group commit.
+func (s *Store) writeConditional(ctx context.Context, op, id, msg string, query any, args ...any) (*publisher.Delivery, error) {
+	var d *publisher.Delivery
+	err := s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		d, err = s.conditional(ctx, tx, op, id, msg, query, args...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // missingOrConflict returns ENOTFOUND if the delivery does not exist and
-// ECONFLICT with msg if it does.
+// ECONFLICT with msg if it does, for requests refused without a write.
 func (s *Store) missingOrConflict(ctx context.Context, op, id, msg string) error {
 	ok, err := s.exists(ctx, s.r, "deliveries", id)
 	if err != nil {
@@ -223,21 +245,38 @@ const finishSQL = `UPDATE deliveries SET status = ?, failures = ?, needs_lookup 
 // sending one whose lease expired before c.Now (then NeedsLookup is set).
 // ECONFLICT if it cannot be taken, ENOTFOUND if it does not exist.
 func (s *Store) ClaimDelivery(ctx context.Context, id string, c publisher.Claim) (*publisher.Delivery, error) {
-	return s.conditional(ctx, "claiming a delivery", id, "The delivery is not due or is held by another worker.",
+	return s.writeConditional(ctx, "claiming a delivery", id, "The delivery is not due or is held by another worker.",
 		s.stmts.claim, c.Token, ms(c.LeaseUntil), ms(c.Now), id)
 }
 
 // FinishDelivery stores an attempt's result if the delivery is still
 // sending under claimToken, clears the claim and returns the delivery;
-// ECONFLICT if the claim was lost.
+// ECONFLICT if the claim was lost. r.Attempt, if set, is inserted in the
+// same operation (one savepoint of a group commit): both are stored or
+// neither is.
 func (s *Store) FinishDelivery(ctx context.Context, id, claimToken string, r publisher.DeliveryResult) (*publisher.Delivery, error) {
 	const op, msg = "finishing a delivery", "The delivery's claim was lost to another worker."
 	if claimToken == "" {
 		return nil, s.missingOrConflict(ctx, op, id, msg)
 	}
-	return s.conditional(ctx, op, id, msg, s.stmts.finish,
-		r.Status, r.Failures, r.NeedsLookup, msp(r.NextAttemptAt), r.ExternalID, r.ExternalURL, msp(r.PublishedAt), r.ErrorClass,
-		r.ErrorMessage, r.PlatformMessage, ms(r.At), id, claimToken)
+	if a := r.Attempt; a != nil && a.DeliveryID != id {
+		return nil, publisher.Errorf(publisher.EINTERNAL, "sqlitestore: %s %q: the attempt belongs to delivery %q", op, id, a.DeliveryID)
+	}
+	var d *publisher.Delivery
+	err := s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		d, err = s.conditional(ctx, tx, op, id, msg, s.stmts.finish,
+			r.Status, r.Failures, r.NeedsLookup, msp(r.NextAttemptAt), r.ExternalID, r.ExternalURL, msp(r.PublishedAt), r.ErrorClass,
+			r.ErrorMessage, r.PlatformMessage, ms(r.At), id, claimToken)
+		if err != nil || r.Attempt == nil {
+			return err
+		}
+		return s.insertAttempt(ctx, tx, r.Attempt)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // ChangeDelivery applies c if the delivery's status is in c.From and
@@ -259,7 +298,7 @@ func (s *Store) ChangeDelivery(ctx context.Context, id string, c publisher.Deliv
 	for _, st := range c.From {
 		args = append(args, st)
 	}
-	return s.conditional(ctx, op, id, msg,
+	return s.writeConditional(ctx, op, id, msg,
 		`UPDATE deliveries SET status = ?1, failures = CASE WHEN ?2 THEN 0 ELSE failures END, needs_lookup = coalesce(?3, needs_lookup),
 			next_attempt_at = ?4, external_id = CASE WHEN ?5 = '' THEN external_id ELSE ?5 END,
 			external_url = CASE WHEN ?6 = '' THEN external_url ELSE ?6 END, published_at = coalesce(?7, published_at),
@@ -294,11 +333,33 @@ func (s *Store) ListDueDeliveries(ctx context.Context, now, staleBefore time.Tim
 		ORDER BY updated_at, rowid`+page(limit, 0), []any{n, stale}, scanDelivery)
 }
 
-// AddAttempt appends an attempt to a delivery's history.
+// addAttemptSQL appends an attempt to the history of a delivery that
+// exists: ?1 delivery id, ?2 n, ?3 start, ?4 end, ?5 outcome, ?6 error
+// class, ?7 message.
+const addAttemptSQL = `INSERT INTO attempts (delivery_id, n, started_at, ended_at, outcome, error_class, message)
+	SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?1)`
+
+// insertAttempt appends a to its delivery's history in tx; ENOTFOUND if
+// there is no such delivery.
+func (s *Store) insertAttempt(ctx context.Context, tx *sql.Tx, a *publisher.Attempt) error {
+	const op = "adding an attempt"
+	res, err := tx.StmtContext(ctx, s.stmts.addAttempt).ExecContext(ctx,
+		a.DeliveryID, a.N, ms(a.StartedAt), ms(a.EndedAt), a.Outcome, a.ErrorClass, a.Message)
+	if err != nil {
+		return s.fail(err, op)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return s.fail(err, op)
+	} else if n == 0 {
+		return notFound("delivery")
+	}
+	return nil
+}
+
+// AddAttempt appends an attempt to a delivery's history; ENOTFOUND if
+// there is no such delivery.
 func (s *Store) AddAttempt(ctx context.Context, a *publisher.Attempt) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO attempts (delivery_id, n, started_at, ended_at, outcome, error_class, message)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, a.DeliveryID, a.N, ms(a.StartedAt), ms(a.EndedAt), a.Outcome, a.ErrorClass, a.Message)
-	return s.fail(err, "adding an attempt")
+	return s.write(ctx, "adding an attempt", func(ctx context.Context, tx *sql.Tx) error { return s.insertAttempt(ctx, tx, a) })
 }
 
 // ListAttempts returns a delivery's attempts, oldest first.

@@ -57,15 +57,15 @@ func insertRevision(ctx context.Context, tx *sql.Tx, r *publisher.PostRevision) 
 	return err
 }
 
-// CreatePost inserts p at version 1 and its first revision in one
-// transaction; ECONFLICT if p.ID exists.
+// CreatePost inserts p at version 1 and its first revision atomically;
+// ECONFLICT if p.ID exists.
 func (s *Store) CreatePost(ctx context.Context, p *publisher.Post, rev *publisher.PostRevision) error {
 	const op = "creating a post"
 	args, err := postArgs(p, 1)
 	if err != nil {
 		return s.fail(err, op)
 	}
-	err = s.writeTx(ctx, op, func(tx *sql.Tx) error {
+	err = s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO posts (org_id, author_id, kind, case_id, title, status, revision, content, targets, content_hash, "+
 			"scheduled_at, submitted_at, approved_revision, approved_by, approved_at, fanout_revision, review, created_at, updated_at, version, id) "+
 			"VALUES ("+placeholders(21)+")", append(args, p.ID)...); err != nil {
@@ -86,7 +86,7 @@ func (s *Store) CreatePost(ctx context.Context, p *publisher.Post, rev *publishe
 }
 
 // UpdatePost replaces p if its stored version is p.Version, and stores rev
-// if it is not nil, in one transaction; on success p.Version is
+// if it is not nil, atomically; on success p.Version is
 // incremented. ENOTFOUND if p does not exist; ECONFLICT if the version is
 // stale or rev exists.
 func (s *Store) UpdatePost(ctx context.Context, p *publisher.Post, rev *publisher.PostRevision) error {
@@ -95,7 +95,7 @@ func (s *Store) UpdatePost(ctx context.Context, p *publisher.Post, rev *publishe
 	if err != nil {
 		return s.fail(err, op)
 	}
-	err = s.writeTx(ctx, op, func(tx *sql.Tx) error {
+	err = s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE posts SET org_id = ?, author_id = ?, kind = ?, case_id = ?, title = ?, status = ?, revision = ?,
 			content = ?, targets = ?, content_hash = ?, scheduled_at = ?, submitted_at = ?, approved_revision = ?, approved_by = ?, approved_at = ?,
 			fanout_revision = ?, review = ?, created_at = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?`, append(args, p.ID, p.Version)...)

@@ -35,9 +35,20 @@ func list[T any](ctx context.Context, s *Store, op, query string, args []any, sc
 }
 
 // one runs a query on the read pool and scans its one row, or returns
-// notFound(what).
+// notFound(what). The query is prepared once (readStmt): it must be one of
+// a few fixed texts, with the values as arguments.
 func one[T any](ctx context.Context, s *Store, op, what, query string, args []any, scan func(scanner) (*T, error)) (*T, error) {
-	v, err := scan(s.r.QueryRowContext(ctx, query, args...))
+	st, err := s.readStmt(ctx, query)
+	if err != nil {
+		return nil, s.fail(err, op)
+	}
+	var row *sql.Row
+	if st != nil {
+		row = st.QueryRowContext(ctx, args...)
+	} else {
+		row = s.r.QueryRowContext(ctx, query, args...)
+	}
+	v, err := scan(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound(what)
 	} else if err != nil {
@@ -46,16 +57,31 @@ func one[T any](ctx context.Context, s *Store, op, what, query string, args []an
 	return v, nil
 }
 
+// exec runs one write statement as an operation of a group commit and
+// returns how many rows it changed; constraint violations are ECONFLICT
+// with conflictMsg (a generic message if it is empty).
+func (s *Store) exec(ctx context.Context, op, conflictMsg, query string, args ...any) (int64, error) {
+	var n int64
+	err := s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			if conflictMsg == "" {
+				return s.fail(err, op)
+			}
+			return s.fail(err, op, conflictMsg)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
 // update runs a write statement that must change one row, or returns
 // notFound(what); constraint violations are ECONFLICT with conflictMsg.
 func (s *Store) update(ctx context.Context, op, what, conflictMsg, query string, args ...any) error {
-	res, err := s.w.ExecContext(ctx, query, args...)
+	n, err := s.exec(ctx, op, conflictMsg, query, args...)
 	if err != nil {
-		return s.fail(err, op, conflictMsg)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return s.fail(err, op)
+		return err
 	}
 	if n == 0 {
 		return notFound(what)
@@ -82,9 +108,9 @@ const orgConflict = "Another organisation has this id or code."
 
 // CreateOrg inserts o; ECONFLICT if its id or code exists.
 func (s *Store) CreateOrg(ctx context.Context, o *publisher.Organisation) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO organisations (code, type, parent_id, name_en, name_hi, district, active_from, active_to, created_at, updated_at, id)
+	_, err := s.exec(ctx, "creating an organisation", orgConflict, `INSERT INTO organisations (code, type, parent_id, name_en, name_hi, district, active_from, active_to, created_at, updated_at, id)
 		VALUES (`+placeholders(11)+`)`, orgArgs(o)...)
-	return s.fail(err, "creating an organisation", orgConflict)
+	return err
 }
 
 // UpdateOrg replaces o; ENOTFOUND if it does not exist, ECONFLICT if its
@@ -134,9 +160,9 @@ func officerArgs(o *publisher.Officer) []any {
 
 // CreateOfficer inserts o; ECONFLICT if its id exists.
 func (s *Store) CreateOfficer(ctx context.Context, o *publisher.Officer) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO officers (org_id, kind, name, designation, posting, rank, email, phone, account_details,
+	_, err := s.exec(ctx, "creating an officer", "An officer with this id exists.", `INSERT INTO officers (org_id, kind, name, designation, posting, rank, email, phone, account_details,
 		order_ref, user_id, start_date, end_date, created_at, updated_at, id) VALUES (`+placeholders(16)+`)`, officerArgs(o)...)
-	return s.fail(err, "creating an officer", "An officer with this id exists.")
+	return err
 }
 
 // UpdateOfficer replaces o; ENOTFOUND if it does not exist.
@@ -192,9 +218,9 @@ func (s *Store) CreateAccount(ctx context.Context, a *publisher.Account) error {
 	if err != nil {
 		return s.fail(err, "creating an account")
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO accounts (org_id, platform, handle, display_name, external_id, profile_url, status, status_reason,
+	_, err = s.exec(ctx, "creating an account", "This account is already registered.", `INSERT INTO accounts (org_id, platform, handle, display_name, external_id, profile_url, status, status_reason,
 		sandbox, secret, token_expires_at, scopes, created_at, updated_at, id) VALUES (`+placeholders(15)+`)`, args...)
-	return s.fail(err, "creating an account", "This account is already registered.")
+	return err
 }
 
 // UpdateAccount replaces a; ENOTFOUND if it does not exist, ECONFLICT if
@@ -253,9 +279,9 @@ func userArgs(u *publisher.User) []any {
 // CreateUser inserts u; ECONFLICT if its id, or its e-mail in any case,
 // exists.
 func (s *Store) CreateUser(ctx context.Context, u *publisher.User) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO users (email, email_key, name, role, org_id, lang, password_hash, disabled, created_at,
+	_, err := s.exec(ctx, "creating a user", "Another user has this e-mail address.", `INSERT INTO users (email, email_key, name, role, org_id, lang, password_hash, disabled, created_at,
 		updated_at, last_login_at, id) VALUES (`+placeholders(12)+`)`, userArgs(u)...)
-	return s.fail(err, "creating a user", "Another user has this e-mail address.")
+	return err
 }
 
 // UpdateUser replaces u; ENOTFOUND if it does not exist, ECONFLICT if its
@@ -293,9 +319,9 @@ func (s *Store) ListUsers(ctx context.Context, f publisher.UserFilter) ([]*publi
 
 // CreateSession inserts ss; ECONFLICT if its id exists.
 func (s *Store) CreateSession(ctx context.Context, ss *publisher.Session) error {
-	_, err := s.w.ExecContext(ctx, "INSERT INTO sessions (id, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+	_, err := s.exec(ctx, "creating a session", "The session exists.", "INSERT INTO sessions (id, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
 		ss.ID, ss.UserID, ss.CSRFToken, ms(ss.CreatedAt), ms(ss.ExpiresAt))
-	return s.fail(err, "creating a session", "The session exists.")
+	return err
 }
 
 // GetSession returns a session, expired or not; ENOTFOUND if there is none.
@@ -310,23 +336,19 @@ func (s *Store) GetSession(ctx context.Context, id string) (*publisher.Session, 
 
 // DeleteSession removes a session; removing a missing one is not an error.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
-	_, err := s.w.ExecContext(ctx, "DELETE FROM sessions WHERE id = ?", id)
-	return s.fail(err, "deleting a session")
+	_, err := s.exec(ctx, "deleting a session", "", "DELETE FROM sessions WHERE id = ?", id)
+	return err
 }
 
 // DeleteUserSessions removes every session of a user.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
-	_, err := s.w.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ?", userID)
-	return s.fail(err, "deleting a user's sessions")
+	_, err := s.exec(ctx, "deleting a user's sessions", "", "DELETE FROM sessions WHERE user_id = ?", userID)
+	return err
 }
 
 // DeleteExpiredSessions removes the sessions that expired before now and
 // returns how many.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
-	res, err := s.w.ExecContext(ctx, "DELETE FROM sessions WHERE expires_at < ?", ms(now))
-	if err != nil {
-		return 0, s.fail(err, "deleting expired sessions")
-	}
-	n, err := res.RowsAffected()
-	return int(n), s.fail(err, "deleting expired sessions")
+	n, err := s.exec(ctx, "deleting expired sessions", "", "DELETE FROM sessions WHERE expires_at < ?", ms(now))
+	return int(n), err
 }

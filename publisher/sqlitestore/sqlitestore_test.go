@@ -321,3 +321,54 @@ func TestCloseIsFinal(t *testing.T) {
 		t.Errorf("Ping after Close succeeded")
 	}
 }
+
+// TestFinishDeliveryStoresTheResultAndTheAttemptOrNeither makes the
+// attempt's insert fail (a trigger refuses it) and checks that the result
+// was not stored without it: the delivery is still held, so that the
+// worker can retry or the lease can lapse.
+func TestFinishDeliveryStoresTheResultAndTheAttemptOrNeither(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "prasar.db")
+	s := open(t, path)
+	if _, err := rawDB(t, path).Exec(`CREATE TRIGGER refuse_attempt BEFORE INSERT ON attempts WHEN NEW.outcome = 'refused'
+		BEGIN SELECT RAISE(ABORT, 'attempt refused'); END`); err != nil {
+		t.Fatal(err)
+	}
+	p := storetest.NewPost(t, s, "org-1", "user-1")
+	ds := storetest.NewDeliveries(t, s, p, storetest.T0, &publisher.Account{ID: "acct-1", Platform: publisher.X}, &publisher.Account{ID: "acct-2", Platform: publisher.X})
+	c := publisher.Claim{Token: "tok", Now: storetest.T0, LeaseUntil: storetest.T0.Add(time.Minute)}
+	held, err := s.ClaimDelivery(t.Context(), ds[0].ID, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := storetest.T0.Add(time.Second)
+	r := publisher.DeliveryResult{Status: publisher.DeliveryPublished, ExternalID: "1", At: end,
+		Attempt: &publisher.Attempt{DeliveryID: held.ID, N: 1, StartedAt: storetest.T0, EndedAt: end, Outcome: "refused"}}
+	if _, err := s.FinishDelivery(t.Context(), held.ID, c.Token, r); err == nil {
+		t.Fatal("FinishDelivery succeeded although its attempt could not be stored")
+	}
+	got, err := s.GetDelivery(t.Context(), held.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.AssertEqual(t, "the delivery after the failed finish", got, held)
+
+	// An attempt that names another delivery is refused, and nothing is
+	// stored.
+	r.Attempt.Outcome, r.Attempt.DeliveryID = "published", ds[1].ID
+	if _, err := s.FinishDelivery(t.Context(), held.ID, c.Token, r); err == nil {
+		t.Error("FinishDelivery stored an attempt of another delivery")
+	}
+	for _, d := range ds {
+		if as, err := s.ListAttempts(t.Context(), d.ID); err != nil || len(as) != 0 {
+			t.Errorf("attempts of %s: %v, %v; want none", d.ID, as, err)
+		}
+	}
+	// With its own delivery's id, it is stored with the result.
+	r.Attempt.DeliveryID = held.ID
+	if _, err := s.FinishDelivery(t.Context(), held.ID, c.Token, r); err != nil {
+		t.Fatal(err)
+	}
+	if as, err := s.ListAttempts(t.Context(), held.ID); err != nil || len(as) != 1 {
+		t.Errorf("attempts after the finish: %v, %v; want one", as, err)
+	}
+}

@@ -8,17 +8,31 @@
 // SQLite allows one writer at a time. The store keeps two connection
 // pools on the file: a write pool of exactly one connection, whose
 // transactions begin IMMEDIATE, and a read pool of several query-only
-// connections. In WAL mode readers never wait for the writer, and writers
-// queue for the single write connection inside the process instead of
-// failing with SQLITE_BUSY; busy_timeout covers the rare wait on another
-// process (an admin command) or on a checkpoint. Two processes can share a
-// file, but a deployment that needs more than one machine uses MongoDB.
+// connections. In WAL mode readers never wait for the writer; busy_timeout
+// covers the rare wait on another process (an admin command) or on a
+// checkpoint. Two processes can share a file, but a deployment that needs
+// more than one machine uses MongoDB. Look-ups by key (the Get methods)
+// are prepared once on the read pool.
 //
-// Every conditional write is one statement or one IMMEDIATE transaction:
-// ClaimDelivery, FinishDelivery and ChangeDelivery are single conditional
-// UPDATE … RETURNING statements; UpdatePost compares the version and
-// inserts the revision in one transaction; CreateDeliveries inserts a whole
-// fan-out in one transaction.
+// Writes are group-committed (write.go). Each write is an operation — one
+// statement, or a few that must hold together — handed to one goroutine,
+// the combiner, which runs every operation waiting (up to 64) in one
+// IMMEDIATE transaction, each inside its own SAVEPOINT, and commits once.
+// An operation that fails is rolled back to its savepoint and gets its own
+// error while the others commit; if the COMMIT fails, every operation that
+// ran gets that error. A writer returns only once its operation is
+// committed (or known not to be), so it reads its writes back from either
+// pool. A writer whose context ends while its operation waits gets the
+// context's error at once and the operation is skipped; an operation that
+// has started runs to its end under a context that cannot be cancelled,
+// because interrupting a statement makes SQLite roll back the whole
+// transaction, the batch's other operations included.
+//
+// Every conditional write is one operation: ClaimDelivery and
+// ChangeDelivery are single conditional UPDATE … RETURNING statements;
+// FinishDelivery is one, plus the insert of the attempt it carries (both
+// or neither); UpdatePost compares the version and inserts the revision;
+// CreateDeliveries inserts a whole fan-out.
 //
 // # Representation
 //
@@ -52,6 +66,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -69,14 +84,27 @@ var migrations embed.FS
 // Store is a publisher.Store in one SQLite file. It is safe for concurrent
 // use.
 type Store struct {
-	w      *sql.DB // exactly one connection: all writes
+	w      *sql.DB // exactly one connection: all writes, through the combiner
 	r      *sql.DB // query-only connections: all reads
 	path   string
 	log    *slog.Logger
 	closed atomic.Bool
 	stmts  struct {
-		claim, finish, insertDeliveries *sql.Stmt
+		claim, finish, insertDeliveries, addAttempt *sql.Stmt
+		savepoint, release, rollbackTo              *sql.Stmt
 	}
+
+	// Queries of the read pool prepared once (readStmt): query text →
+	// *sql.Stmt.
+	readStmts  sync.Map
+	nReadStmts atomic.Int32
+
+	// The write combiner (write.go).
+	ops          chan *writeOp
+	submitMu     sync.RWMutex // held to send on ops; Lock to close it
+	stopping     bool         // ops is closed
+	combinerDone chan struct{}
+	stats        combinerStats
 }
 
 // config holds Open's options.
@@ -143,19 +171,25 @@ func Open(path string, opts ...Option) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	// The statements of the publishing pipeline's hot path, prepared once on
-	// the write connection.
+	// The statements of the publishing pipeline's hot path and of the
+	// combiner, prepared once on the write connection.
 	for _, st := range []struct {
 		stmt **sql.Stmt
 		sql  string
-	}{{&s.stmts.claim, claimSQL}, {&s.stmts.finish, finishSQL}, {&s.stmts.insertDeliveries, insertDeliveriesSQL(insertBatch)}} {
+	}{
+		{&s.stmts.claim, claimSQL}, {&s.stmts.finish, finishSQL}, {&s.stmts.insertDeliveries, insertDeliveriesSQL(insertBatch)},
+		{&s.stmts.addAttempt, addAttemptSQL},
+		{&s.stmts.savepoint, "SAVEPOINT op"}, {&s.stmts.release, "RELEASE op"}, {&s.stmts.rollbackTo, "ROLLBACK TO op"},
+	} {
 		if *st.stmt, err = w.PrepareContext(ctx, st.sql); err != nil {
+			s.closeStmts()
 			w.Close()
 			return nil, fmt.Errorf("sqlitestore: preparing statements: %w", err)
 		}
 	}
 	r, err := sql.Open("sqlite", dsn(rq))
 	if err != nil {
+		s.closeStmts()
 		w.Close()
 		return nil, fmt.Errorf("sqlitestore: open: %w", err)
 	}
@@ -163,6 +197,8 @@ func Open(path string, opts ...Option) (*Store, error) {
 	r.SetMaxIdleConns(cfg.readConns)
 	r.SetConnMaxIdleTime(5 * time.Minute)
 	s.r = r
+	s.ops, s.combinerDone = make(chan *writeOp, opQueue), make(chan struct{})
+	go s.combine()
 	if err := r.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlitestore: open: %w", err)
@@ -176,15 +212,15 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	s.stopCombiner()
 	if _, err := s.w.Exec("PRAGMA optimize"); err != nil {
 		s.log.Warn("sqlitestore: optimize on close failed", "err", err)
 	}
-	var errs []error
-	for _, st := range []*sql.Stmt{s.stmts.claim, s.stmts.finish, s.stmts.insertDeliveries} {
-		if st != nil {
-			errs = append(errs, st.Close())
-		}
-	}
+	errs := []error{s.closeStmts()}
+	s.readStmts.Range(func(_, st any) bool {
+		errs = append(errs, st.(*sql.Stmt).Close())
+		return true
+	})
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
@@ -193,6 +229,43 @@ func (s *Store) Close() error {
 		return fmt.Errorf("sqlitestore: close: %w", err)
 	}
 	return nil
+}
+
+// closeStmts closes the prepared statements.
+func (s *Store) closeStmts() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{s.stmts.claim, s.stmts.finish, s.stmts.insertDeliveries, s.stmts.addAttempt,
+		s.stmts.savepoint, s.stmts.release, s.stmts.rollbackTo} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// maxReadStmts bounds how many queries readStmt keeps prepared.
+const maxReadStmts = 64
+
+// readStmt returns query prepared on the read pool, preparing it on first
+// use (parsing a query costs about as much as running a look-up by key),
+// or nil once maxReadStmts queries are kept: then the caller runs the text.
+func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.readStmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	if s.nReadStmts.Load() >= maxReadStmts {
+		return nil, nil
+	}
+	st, err := s.r.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.readStmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	s.nReadStmts.Add(1)
+	return st, nil
 }
 
 // Ping reports whether the database file answers.
@@ -298,23 +371,6 @@ func notFound(what string) error {
 
 // conflict returns an ECONFLICT error with msg.
 func conflict(msg string) error { return publisher.Errorf(publisher.ECONFLICT, "%s", msg) }
-
-// writeTx runs f in an IMMEDIATE transaction on the write connection and
-// commits it if f returns nil.
-func (s *Store) writeTx(ctx context.Context, op string, f func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return s.fail(err, op)
-	}
-	if err := f(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return s.fail(err, op)
-	}
-	return nil
-}
 
 // exists reports whether table has a row with the given id.
 func (s *Store) exists(ctx context.Context, q interface {

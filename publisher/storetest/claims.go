@@ -245,6 +245,113 @@ func (s *suite) testFinishDelivery(t *testing.T) {
 		AssertCode(t, "FinishDelivery", err, publisher.ECONFLICT)
 		AssertEqual(t, "the delivery", s.getDelivery(t, st, d.ID), d)
 	})
+	// attempt is the history entry of an attempt at d that started at
+	// start and ended with r.
+	attempt := func(d *publisher.Delivery, start time.Time, r publisher.DeliveryResult, outcome string) *publisher.Attempt {
+		return &publisher.Attempt{DeliveryID: d.ID, N: d.Attempts, StartedAt: start, EndedAt: r.At, Outcome: outcome, ErrorClass: r.ErrorClass,
+			Message: r.PlatformMessage}
+	}
+	attempts := func(t *testing.T, st publisher.Store, id string) []*publisher.Attempt {
+		t.Helper()
+		as, err := st.ListAttempts(t.Context(), id)
+		Must(t, "ListAttempts", err)
+		return as
+	}
+	t.Run("a result with an Attempt stores both, the attempt in order with those added by AddAttempt", func(t *testing.T) {
+		st := s.open(t)
+		d := deliveryIn(t, st, publisher.DeliveryQueued, func(d *publisher.Delivery) { d.Attempts = 1 })
+		// The first attempt, recorded on its own (as before results
+		// carried their attempt).
+		early := &publisher.Attempt{DeliveryID: d.ID, N: 1, StartedAt: at(-50 * time.Minute), EndedAt: at(-49 * time.Minute), Outcome: "failed",
+			ErrorClass: publisher.ClassRejected, Message: "rejected"}
+		Must(t, "AddAttempt", st.AddAttempt(t.Context(), early))
+
+		c2 := claimAt(0)
+		held2, err := st.ClaimDelivery(t.Context(), d.ID, c2)
+		Must(t, "ClaimDelivery", err)
+		r2 := full(at(time.Second))
+		r2.Attempt = attempt(held2, c2.Now, r2, "retrying")
+		got, err := st.FinishDelivery(t.Context(), d.ID, c2.Token, r2)
+		Must(t, "FinishDelivery with an attempt", err)
+		want := finished(held2, r2)
+		want.SendingSince = got.SendingSince
+		AssertEqual(t, "the finished delivery returned", got, want)
+		AssertEqual(t, "the finished delivery stored", s.getDelivery(t, st, d.ID), want)
+		AssertEqual(t, "the attempts after the first result", attempts(t, st, d.ID), []*publisher.Attempt{early, r2.Attempt})
+
+		c3 := claimAt(2 * time.Minute)
+		held3, err := st.ClaimDelivery(t.Context(), d.ID, c3)
+		Must(t, "second ClaimDelivery", err)
+		r3 := publisher.DeliveryResult{Status: publisher.DeliveryPublished, Failures: 2, ExternalID: "ext-10", ExternalURL: "https://example.net/10",
+			PublishedAt: atp(2*time.Minute + time.Second), At: at(2*time.Minute + 2*time.Second)}
+		r3.Attempt = attempt(held3, c3.Now, r3, "published")
+		_, err = st.FinishDelivery(t.Context(), d.ID, c3.Token, r3)
+		Must(t, "second FinishDelivery with an attempt", err)
+		// A person's note, added afterwards with a later number.
+		late := &publisher.Attempt{DeliveryID: d.ID, N: 4, StartedAt: at(time.Hour), EndedAt: at(time.Hour), Outcome: "found"}
+		Must(t, "AddAttempt", st.AddAttempt(t.Context(), late))
+		AssertEqual(t, "every attempt, oldest first", attempts(t, st, d.ID), []*publisher.Attempt{early, r2.Attempt, r3.Attempt, late})
+		if d := s.getDelivery(t, st, d.ID); d.Attempts != 3 || d.Status != publisher.DeliveryPublished {
+			t.Errorf("the delivery after both results: attempts %d, status %q; want 3, published", d.Attempts, d.Status)
+		}
+	})
+	t.Run("a result without an Attempt stores no attempt", func(t *testing.T) {
+		st := s.open(t)
+		d := deliveryIn(t, st, publisher.DeliveryQueued, nil)
+		c := claimAt(0)
+		_, err := st.ClaimDelivery(t.Context(), d.ID, c)
+		Must(t, "ClaimDelivery", err)
+		_, err = st.FinishDelivery(t.Context(), d.ID, c.Token, full(at(time.Second)))
+		Must(t, "FinishDelivery", err)
+		if as := attempts(t, st, d.ID); len(as) != 0 {
+			t.Errorf("ListAttempts after a result without an attempt: %d attempts, want none", len(as))
+		}
+	})
+	t.Run("a refused result stores no attempt", func(t *testing.T) {
+		st := s.open(t)
+		d := deliveryIn(t, st, publisher.DeliveryQueued, nil)
+		c1 := claimAt(0)
+		held1, err := st.ClaimDelivery(t.Context(), d.ID, c1)
+		Must(t, "first ClaimDelivery", err)
+		// The first worker's lease lapses and a second worker takes over.
+		c2 := claimAt(10 * time.Minute)
+		held2, err := st.ClaimDelivery(t.Context(), d.ID, c2)
+		Must(t, "ClaimDelivery after the lease lapsed", err)
+		late := publisher.DeliveryResult{Status: publisher.DeliveryPublished, ExternalID: "dup", At: at(11 * time.Minute)}
+		late.Attempt = attempt(held1, c1.Now, late, "published")
+		for _, tok := range []string{c1.Token, "tok-somebody-else"} {
+			_, err = st.FinishDelivery(t.Context(), d.ID, tok, late)
+			AssertCode(t, "FinishDelivery with a lost claim", err, publisher.ECONFLICT)
+		}
+		AssertEqual(t, "the delivery held by the second worker", s.getDelivery(t, st, d.ID), held2)
+		if as := attempts(t, st, d.ID); len(as) != 0 {
+			t.Errorf("ListAttempts after refused results: %+v, want none", as)
+		}
+		r := publisher.DeliveryResult{Status: publisher.DeliveryPublished, ExternalID: "found", PublishedAt: atp(11 * time.Minute), At: at(12 * time.Minute)}
+		r.Attempt = attempt(held2, c2.Now, r, "found")
+		_, err = st.FinishDelivery(t.Context(), d.ID, c2.Token, r)
+		Must(t, "FinishDelivery by the holder", err)
+		// Finishing again is refused, and adds nothing either.
+		again := r
+		again.Attempt = attempt(held2, c2.Now, r, "published")
+		_, err = st.FinishDelivery(t.Context(), d.ID, c2.Token, again)
+		AssertCode(t, "FinishDelivery again", err, publisher.ECONFLICT)
+		AssertEqual(t, "the attempts", attempts(t, st, d.ID), []*publisher.Attempt{r.Attempt})
+	})
+	t.Run("a delivery that is not sending stores no attempt", func(t *testing.T) {
+		st := s.open(t)
+		d := deliveryIn(t, st, publisher.DeliveryRetrying, func(d *publisher.Delivery) {
+			d.ClaimToken, d.NextAttemptAt, d.Attempts = "tok-stale", atp(time.Hour), 1
+		})
+		r := full(at(time.Second))
+		r.Attempt = attempt(d, T0, r, "retrying")
+		_, err := st.FinishDelivery(t.Context(), d.ID, "tok-stale", r)
+		AssertCode(t, "FinishDelivery", err, publisher.ECONFLICT)
+		AssertEqual(t, "the delivery", s.getDelivery(t, st, d.ID), d)
+		if as := attempts(t, st, d.ID); len(as) != 0 {
+			t.Errorf("ListAttempts after a refused result: %+v, want none", as)
+		}
+	})
 	t.Run("an unknown delivery is an error", func(t *testing.T) {
 		st := s.open(t)
 		_, err := st.FinishDelivery(t.Context(), "dnosuchdelivery", "tok", full(T0))

@@ -20,7 +20,7 @@ func (s *suite) testConcurrency(t *testing.T) {
 			s.claimRace(t, st, round)
 		}
 	})
-	t.Run("8 workers looping over 200 deliveries claim each exactly once", func(t *testing.T) {
+	t.Run("8 workers looping over 200 deliveries claim each exactly once and record one attempt each", func(t *testing.T) {
 		s.needsAtomicUpdates(t)
 		st := s.open(t)
 		p := NewPost(t, st, "org-1", "user-1")
@@ -49,7 +49,7 @@ func (s *suite) testConcurrency(t *testing.T) {
 						i = len(ds) - 1 - k
 					}
 					tok := fmt.Sprintf("w%d-%03d", w, i)
-					_, err := st.ClaimDelivery(t.Context(), ds[i].ID, publisher.Claim{Token: tok, Now: T0, LeaseUntil: at(time.Hour)})
+					held, err := st.ClaimDelivery(t.Context(), ds[i].ID, publisher.Claim{Token: tok, Now: T0, LeaseUntil: at(time.Hour)})
 					if publisher.IsCode(err, publisher.ECONFLICT) {
 						continue
 					} else if err != nil {
@@ -60,7 +60,9 @@ func (s *suite) testConcurrency(t *testing.T) {
 					mu.Lock()
 					claims[ds[i].ID] = append(claims[ds[i].ID], tok)
 					mu.Unlock()
-					if _, err := st.FinishDelivery(t.Context(), ds[i].ID, tok, publisher.DeliveryResult{Status: publisher.DeliveryPublished, ExternalID: tok, At: at(time.Second)}); err != nil {
+					r := publisher.DeliveryResult{Status: publisher.DeliveryPublished, ExternalID: tok, At: at(time.Second),
+						Attempt: &publisher.Attempt{DeliveryID: held.ID, N: held.Attempts, StartedAt: T0, EndedAt: at(time.Second), Outcome: "published", Message: tok}}
+					if _, err := st.FinishDelivery(t.Context(), ds[i].ID, tok, r); err != nil {
 						failed.Add(1)
 						t.Errorf("worker %d finishing delivery %d: %v", w, i, err)
 					}
@@ -81,6 +83,11 @@ func (s *suite) testConcurrency(t *testing.T) {
 			got := s.getDelivery(t, st, d.ID)
 			if got.Attempts != 1 || got.Status != publisher.DeliveryPublished || got.ExternalID != toks[0] {
 				t.Errorf("delivery %d: attempts %d, status %q, external id %q; want 1, published, %q", i, got.Attempts, got.Status, got.ExternalID, toks[0])
+			}
+			as, err := st.ListAttempts(t.Context(), d.ID)
+			Must(t, "ListAttempts", err)
+			if len(as) != 1 || as[0].Message != toks[0] || as[0].N != 1 {
+				t.Errorf("delivery %d: attempts recorded %+v, want one, numbered 1, by %q", i, as, toks[0])
 			}
 		}
 	})

@@ -9,31 +9,64 @@ import (
 )
 
 func (s *suite) testAttempts(t *testing.T) {
+	mk := func(id string, n int, outcome string) *publisher.Attempt {
+		return &publisher.Attempt{DeliveryID: id, N: n, StartedAt: at(time.Duration(n) * time.Minute), EndedAt: at(time.Duration(n)*time.Minute + 1500*time.Millisecond),
+			Outcome: outcome, ErrorClass: publisher.ClassRetryable, Message: "attempt " + outcome}
+	}
 	t.Run("ListAttempts returns a delivery's attempts oldest first with every field", func(t *testing.T) {
 		st := s.open(t)
-		mk := func(id string, n int, outcome string) *publisher.Attempt {
-			return &publisher.Attempt{DeliveryID: id, N: n, StartedAt: at(time.Duration(n) * time.Minute), EndedAt: at(time.Duration(n)*time.Minute + 1500*time.Millisecond),
-				Outcome: outcome, ErrorClass: publisher.ClassRetryable, Message: "attempt " + outcome}
-		}
-		a1, a2, a3 := mk("d-1", 1, "retrying"), mk("d-1", 2, "retrying"), mk("d-1", 3, "published")
+		d1, d2 := deliveryIn(t, st, publisher.DeliveryQueued, nil), deliveryIn(t, st, publisher.DeliveryQueued, nil)
+		a1, a2, a3 := mk(d1.ID, 1, "retrying"), mk(d1.ID, 2, "retrying"), mk(d1.ID, 3, "published")
 		a3.ErrorClass, a3.Message = "", ""
 		a2.StartedAt = a2.StartedAt.In(ist)
-		other := mk("d-2", 1, "failed")
+		other := mk(d2.ID, 1, "failed")
 		// Appended out of order, so that insertion order is not enough.
 		for _, a := range []*publisher.Attempt{a2, other, a1, a3} {
 			Must(t, "AddAttempt", st.AddAttempt(t.Context(), a))
 		}
-		got, err := st.ListAttempts(t.Context(), "d-1")
+		got, err := st.ListAttempts(t.Context(), d1.ID)
 		Must(t, "ListAttempts", err)
 		AssertEqual(t, "ListAttempts", got, []*publisher.Attempt{a1, a2, a3})
-		got, err = st.ListAttempts(t.Context(), "d-2")
+		got, err = st.ListAttempts(t.Context(), d2.ID)
 		Must(t, "ListAttempts of the other delivery", err)
 		AssertEqual(t, "ListAttempts of the other delivery", got, []*publisher.Attempt{other})
-		got, err = st.ListAttempts(t.Context(), "d-none")
+		got, err = st.ListAttempts(t.Context(), deliveryIn(t, st, publisher.DeliveryQueued, nil).ID)
 		Must(t, "ListAttempts of a delivery without attempts", err)
 		if len(got) != 0 {
 			t.Errorf("ListAttempts of a delivery without attempts returned %d", len(got))
 		}
+	})
+	t.Run("attempts with the same number keep the order they were added in", func(t *testing.T) {
+		st := s.open(t)
+		d := deliveryIn(t, st, publisher.DeliveryQueued, nil)
+		first, second := mk(d.ID, 1, "not_found"), mk(d.ID, 1, "published")
+		second.StartedAt = first.StartedAt
+		Must(t, "AddAttempt", st.AddAttempt(t.Context(), first))
+		Must(t, "AddAttempt", st.AddAttempt(t.Context(), second))
+		got, err := st.ListAttempts(t.Context(), d.ID)
+		Must(t, "ListAttempts", err)
+		AssertEqual(t, "ListAttempts", got, []*publisher.Attempt{first, second})
+	})
+	t.Run("AddAttempt to an unknown delivery is ENOTFOUND and stores nothing", func(t *testing.T) {
+		st := s.open(t)
+		err := st.AddAttempt(t.Context(), mk("dnosuchdelivery", 1, "published"))
+		AssertCode(t, "AddAttempt", err, publisher.ENOTFOUND)
+		got, err := st.ListAttempts(t.Context(), "dnosuchdelivery")
+		Must(t, "ListAttempts", err)
+		if len(got) != 0 {
+			t.Errorf("ListAttempts of an unknown delivery returned %d attempts", len(got))
+		}
+	})
+	t.Run("adding attempts changes nothing else of the delivery", func(t *testing.T) {
+		st := s.open(t)
+		d := deliveryIn(t, st, publisher.DeliveryRetrying, func(d *publisher.Delivery) {
+			d.Attempts, d.Failures, d.NextAttemptAt, d.ErrorMessage = 1, 1, atp(time.Minute), "Mastodon could not be reached."
+		})
+		Must(t, "AddAttempt", st.AddAttempt(t.Context(), mk(d.ID, 1, "retrying")))
+		AssertEqual(t, "the delivery", s.getDelivery(t, st, d.ID), d)
+		ds, _, err := st.ListDeliveries(t.Context(), publisher.DeliveryFilter{PostID: d.PostID})
+		Must(t, "ListDeliveries", err)
+		AssertEqual(t, "ListDeliveries", ds, []*publisher.Delivery{d})
 	})
 }
 

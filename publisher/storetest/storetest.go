@@ -106,6 +106,12 @@ func Run(t *testing.T, open func(t *testing.T) publisher.Store, opts Options) {
 	t.Run("Attempts", s.testAttempts)
 	t.Run("Audit", s.testAudit)
 	t.Run("Media", s.testMedia)
+	t.Run("Notifications", s.testNotifications)
+	t.Run("Cases", s.testCases)
+	t.Run("Connections", s.testConnections)
+	t.Run("Reach", s.testReach)
+	t.Run("Registry", s.testRegistry)
+	t.Run("Control", s.testControl)
 	t.Run("Ping", s.testPing)
 	t.Run("Concurrency", s.testConcurrency)
 }

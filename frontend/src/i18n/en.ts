@@ -2,7 +2,17 @@
 // exactly the same keys (a missing or extra key is a type error).
 // Placeholders are written {name} and filled by t(key, params).
 
+import { casesEn } from './cases.en';
+import { reachEn } from './reach.en';
+import { connectEn } from './connect.en';
+import { registryEn } from './registry.en';
+import { controlEn } from './control.en';
+
 export const en = {
+  ...casesEn,
+  ...reachEn,
+  ...connectEn,
+  ...registryEn,
   // App frame
   'app.name': 'Prasar',
   'app.tagline': 'Government of Haryana · social media publishing',
@@ -117,6 +127,8 @@ export const en = {
   'fe.platform_defunct': '{platform} cannot be published to: the platform has shut down.',
   'fe.platform_disabled': '{platform} cannot be published to: it is switched off in this installation.',
   'fe.required_for_platform': '{platform} needs an image.',
+  'fe.too_many_hashtags': '{platform} takes at most {limit} hashtags; the text has {count}.',
+  'fe.too_many_mentions': '{platform} takes at most {limit} @-mentions; the text has {count}.',
   'fe.too_many': 'Too many: at most {limit}.',
   'fe.too_many_for_platform': '{platform} takes at most {limit} images.',
   'fe.type_for_platform': '{platform} takes only these image types: {types}.',
@@ -428,6 +440,8 @@ export const en = {
   'notFound.body': 'There is no page at this address.',
   'notFound.home': 'Go to the posts',
   'forbidden.body': 'Your role does not allow this page.',
+
+  ...controlEn,
 } satisfies Record<string, string>;
 
 /** MessageKey is every key of the dictionaries. */

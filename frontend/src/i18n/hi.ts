@@ -2,8 +2,17 @@
 // तो TypeScript त्रुटि देगा।
 
 import type { Dict } from './en';
+import { casesHi } from './cases.hi';
+import { reachHi } from './reach.hi';
+import { connectHi } from './connect.hi';
+import { registryHi } from './registry.hi';
+import { controlHi } from './control.hi';
 
 export const hi: Dict = {
+  ...casesHi,
+  ...reachHi,
+  ...connectHi,
+  ...registryHi,
   // App frame
   'app.name': 'प्रसार',
   'app.tagline': 'हरियाणा सरकार · सोशल मीडिया प्रकाशन',
@@ -118,6 +127,8 @@ export const hi: Dict = {
   'fe.platform_defunct': '{platform} पर प्रकाशन नहीं हो सकता: यह प्लेटफ़ॉर्म बंद हो चुका है।',
   'fe.platform_disabled': '{platform} पर प्रकाशन नहीं हो सकता: इस स्थापना में यह बंद है।',
   'fe.required_for_platform': '{platform} के लिए चित्र आवश्यक है।',
+  'fe.too_many_hashtags': '{platform} पर अधिकतम {limit} हैशटैग लग सकते हैं; पाठ में {count} हैं।',
+  'fe.too_many_mentions': '{platform} पर अधिकतम {limit} @-उल्लेख हो सकते हैं; पाठ में {count} हैं।',
   'fe.too_many': 'बहुत अधिक: अधिकतम {limit}।',
   'fe.too_many_for_platform': '{platform} अधिकतम {limit} चित्र लेता है।',
   'fe.type_for_platform': '{platform} केवल इन प्रकार के चित्र लेता है: {types}।',
@@ -429,4 +440,6 @@ export const hi: Dict = {
   'notFound.body': 'इस पते पर कोई पृष्ठ नहीं है।',
   'notFound.home': 'पोस्ट पर जाएँ',
   'forbidden.body': 'आपकी भूमिका में यह पृष्ठ देखने की अनुमति नहीं है।',
+
+  ...controlHi,
 };

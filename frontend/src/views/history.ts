@@ -9,11 +9,14 @@ import { t } from '../i18n';
 import { formatIST, isoMachine } from '../time';
 import { platformName } from '../platforms';
 import { FormErrors, deliveryStatusBadge, externalLink, focusSummary, loadError, loading, pager, timeEl } from '../ui';
+import { translateError } from '../errors';
 import { searchParams } from '../router';
 import { deliveryProblem } from './post';
 
 const LIMIT = 50;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** Deliveries a person may send again from the history (as on the post page). */
+const RETRYABLE = new Set(['failed', 'unconfirmed', 'needs_reconnect']);
 
 interface Filters {
   orgId: string;
@@ -33,6 +36,8 @@ export class HistoryView implements View {
   private errors = new FormErrors();
   private accounts = new Map<string, Account>();
   private titles = new Map<string, string>();
+  private rowBusy = new Set<string>();
+  private rowError = new Map<string, string>();
 
   constructor(private ctx: Ctx) {
     const q = searchParams();
@@ -120,6 +125,26 @@ export class HistoryView implements View {
     this.ctx.update();
   }
 
+  /** retry queues a failed, unconfirmed or waiting delivery again, from its row. */
+  private async retry(d: Delivery): Promise<void> {
+    if (this.rowBusy.has(d.id)) return;
+    this.rowBusy.add(d.id);
+    this.rowError.delete(d.id);
+    this.ctx.update();
+    try {
+      const updated = await api.retryDelivery(d.id);
+      this.rows = this.rows.map((x) => (x.id === updated.id ? { ...x, ...updated } : x));
+      this.ctx.announce(t('delivery.retried', { account: d.accountHandle || this.accounts.get(d.accountId)?.handle || d.accountId }));
+    } catch (err) {
+      const msg = translateError(err, this.ctx.lang(), 'retry');
+      this.rowError.set(d.id, msg);
+      this.ctx.announce(msg, true);
+    } finally {
+      this.rowBusy.delete(d.id);
+      this.ctx.update();
+    }
+  }
+
   private apply(e: Event): void {
     e.preventDefault();
     const data = new FormData(e.target as HTMLFormElement);
@@ -153,6 +178,7 @@ export class HistoryView implements View {
     const lang = this.ctx.lang();
     const e = this.errors;
     const showOrg = !this.orgScoped();
+    const canAct = this.ctx.can('act');
     return html`
       <h1 id="page-title" tabindex="-1">${t('history.title')}</h1>
       <p class="lead">${t('history.intro')}</p>
@@ -218,6 +244,7 @@ export class HistoryView implements View {
                         <th scope="col" class="num">${t('delivery.col.attempts')}</th>
                         <th scope="col">${t('delivery.col.error')}</th>
                         <th scope="col">${t('delivery.col.link')}</th>
+                        ${canAct ? html`<th scope="col">${t('delivery.col.actions')}</th>` : nothing}
                       </tr>
                     </thead>
                     <tbody>
@@ -238,6 +265,15 @@ export class HistoryView implements View {
                               ? externalLink(d.externalUrl, t('delivery.open', { platform: platformName(d.platform) }), `delivery-link-${d.id}`)
                               : html`<span class="muted">${t('common.none')}</span>`}
                           </td>
+                          ${canAct
+                            ? html`<td class="actions-cell">
+                                ${RETRYABLE.has(d.status)
+                                  ? html`<button type="button" class="button button--small" data-testid="retry-${d.id}" ?disabled=${this.rowBusy.has(d.id)}
+                                      @click=${() => void this.retry(d)}>${t('delivery.retry')}<span class="visually-hidden"> — ${platformName(d.platform)}</span></button>`
+                                  : nothing}
+                                ${this.rowError.has(d.id) ? html`<p class="field-error" role="alert">${this.rowError.get(d.id)}</p>` : nothing}
+                              </td>`
+                            : nothing}
                         </tr>`;
                       })}
                     </tbody>

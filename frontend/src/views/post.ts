@@ -5,7 +5,7 @@
 import { html, nothing, type TemplateResult } from 'lit-html';
 import { live } from 'lit-html/directives/live.js';
 import * as api from '../api';
-import { ApiError, type Account, type Delivery, type PostDetail, type ReviewAction, type TargetMeasure } from '../api';
+import { ApiError, type Account, type Delivery, type PostDetail, type PublishingSettings, type Retraction, type ReviewAction, type TargetMeasure } from '../api';
 import type { Ctx, View } from '../app';
 import { t } from '../i18n';
 import { translateError, translateFieldError, requestIdNote } from '../errors';
@@ -25,8 +25,10 @@ import {
   previewRows,
   timeEl,
 } from '../ui';
+import { ReachPanel } from './reach-post';
 
 const POLL_MS = 5000;
+const RETRACTION_POLL_MS = 3000;
 const RETRYABLE = new Set(['failed', 'unconfirmed', 'needs_reconnect']);
 
 export class PostView implements View {
@@ -37,7 +39,7 @@ export class PostView implements View {
   private measureFailed = false;
 
   private comment = '';
-  private busy: '' | ReviewAction | 'submit' = '';
+  private busy: '' | ReviewAction | 'submit' | 'retract' = '';
   private errors = new FormErrors();
   private cancelOpen = false;
   /** the last review step's outcome, shown at the top */
@@ -48,15 +50,28 @@ export class PostView implements View {
   private pollTimer: ReturnType<typeof setInterval> | undefined;
   private destroyed = false;
 
+  /** retraction (publishing control): the open confirmation, its reason, the record */
+  private retractOpen = false;
+  private retractReason = '';
+  private retraction: Retraction | null = null;
+  private settings: PublishingSettings | null = null;
+  /** re-reads an unfinished retraction (deletions that change no delivery send no live event) */
+  private retractionTimer: ReturnType<typeof setTimeout> | undefined;
+  /** per unconfirmed delivery: "not on the account" waiting for its confirmation */
+  private notPublished = new Set<string>();
+
   /** per delivery: the open "mark as published" form's URL, busy flag and error */
   private resolving = new Map<string, string>();
   private rowBusy = new Set<string>();
   private rowError = new Map<string, string>();
+  /** the metrics panel (reach-post.ts) */
+  private reachPanel: ReachPanel;
 
   constructor(
     private ctx: Ctx,
     private id: string,
   ) {
+    this.reachPanel = new ReachPanel(ctx, id);
     void this.load();
   }
 
@@ -65,6 +80,7 @@ export class PostView implements View {
     this.es?.close();
     this.es = null;
     clearInterval(this.pollTimer);
+    clearTimeout(this.retractionTimer);
   }
 
   title(): string {
@@ -80,7 +96,9 @@ export class PostView implements View {
       const d = await api.getPost(this.id);
       this.apply(d, false);
       await this.loadAccounts(d.post.orgId);
+      void this.loadControl();
       this.startLive();
+      void this.reachPanel.load();
       void this.loadPreview();
     } catch (err) {
       this.loadErr = err;
@@ -95,6 +113,27 @@ export class PostView implements View {
     } catch {
       // Without accounts the table shows ids; nothing else depends on them.
     }
+  }
+
+  /** loadControl reads the pause switches (for the banner) and, for a retracted post, its retraction. */
+  private async loadControl(): Promise<void> {
+    const p = this.detail?.post;
+    if (!p) return;
+    try {
+      this.settings = await api.getPublishing();
+    } catch {
+      // No banner; nothing else depends on it.
+    }
+    if (p.status === 'retracted') {
+      try {
+        this.retraction = await api.getRetraction(p.id);
+      } catch {
+        this.retraction = null;
+      }
+      clearTimeout(this.retractionTimer);
+      if (!this.destroyed && !this.retraction?.done) this.retractionTimer = setTimeout(() => void this.loadControl(), RETRACTION_POLL_MS);
+    }
+    this.ctx.update();
   }
 
   private async loadPreview(): Promise<void> {
@@ -130,6 +169,7 @@ export class PostView implements View {
       if (changes.length > 0) this.ctx.announce(changes.join('. '));
     }
     if (contentChanged) void this.loadPreview();
+    if (d.post.status === 'retracted' && (statusChanged || !this.retraction?.done)) void this.loadControl();
     this.ctx.update();
   }
 
@@ -254,6 +294,43 @@ export class PostView implements View {
     await this.rowAction(d, () => api.retryDelivery(d.id), t('delivery.retried', { account: this.handle(d) }), 'retry');
   }
 
+  private async retract(): Promise<void> {
+    const d = this.detail;
+    if (!d || this.busy) return;
+    const lang = this.ctx.lang();
+    this.errors.clear();
+    if (!this.retractReason.trim()) {
+      this.errors.add('f-retract-reason', t('post.retractReason'), t('fe.required'));
+      this.ctx.update();
+      focusSummary();
+      return;
+    }
+    this.busy = 'retract';
+    this.ctx.update();
+    try {
+      const p = await api.retractPost(d.post.id, d.post.revision, this.retractReason.trim());
+      this.detail = { ...d, post: p };
+      this.retractOpen = false;
+      this.retractReason = '';
+      this.done = t('post.retractDone');
+      this.ctx.announce(this.done);
+      void this.refresh();
+      void this.loadControl();
+    } catch (err) {
+      this.errors.fromError(err, lang, (f) => (f.field === 'comment' ? { id: 'f-retract-reason', label: t('post.retractReason') } : { id: '', label: '' }), 'post');
+      focusSummary();
+    } finally {
+      this.busy = '';
+      this.ctx.update();
+    }
+  }
+
+  private async resolveNotPublished(d: Delivery): Promise<void> {
+    await this.rowAction(d, () => api.resolveNotPublished(d.id), t('delivery.requeued', { account: this.handle(d) }), '');
+    this.notPublished.delete(d.id);
+    this.ctx.update();
+  }
+
   private async resolve(d: Delivery): Promise<void> {
     const url = (this.resolving.get(d.id) ?? '').trim();
     if (!url) {
@@ -310,9 +387,12 @@ export class PostView implements View {
         <div data-testid="post-status" data-status=${p.status}>${postStatusBadge(p.status)}</div>
       </div>
       ${this.done ? html`<p class="notice notice--success" data-testid="action-done">${this.done}</p>` : nothing}
+      ${this.renderPausedBanner()}
       ${this.renderMeta()}
       ${this.renderActions()}
+      ${this.renderRetraction()}
       ${this.renderDeliveries()}
+      ${this.reachPanel.render()}
       ${this.renderContent()}
       <section aria-labelledby="preview-title" class="section">
         <h2 id="preview-title">${t('post.preview')}</h2>
@@ -363,8 +443,10 @@ export class PostView implements View {
     const editable = ['draft', 'in_review', 'changes_requested', 'rejected', 'approved'].includes(p.status);
     const submittable = ['draft', 'changes_requested', 'rejected'].includes(p.status);
     const reviewing = this.ctx.can('review') && p.status === 'in_review';
+    const reviewerCancels = !canWrite && this.ctx.can('review') && p.status === 'approved';
+    const retractable = this.ctx.can('review') && p.status === 'publishing';
     const mine = this.authoredByMe();
-    const any = (canWrite && editable) || reviewing;
+    const any = (canWrite && editable) || reviewing || reviewerCancels || retractable;
     const b = this.busy;
     return html`<section aria-labelledby="actions-title" class="section actions">
       <h2 id="actions-title">${t('post.actions')}</h2>
@@ -378,25 +460,12 @@ export class PostView implements View {
                   ${b === 'submit' ? t('common.working') : t('post.submit')}
                 </button>`
               : nothing}
-            <button type="button" class="button button--warning" data-testid="cancel-post" aria-expanded=${this.cancelOpen ? 'true' : 'false'}
-              aria-controls="cancel-box" @click=${() => {
-                this.cancelOpen = !this.cancelOpen;
-                this.ctx.update();
-              }}>${t('post.cancel')}</button>
+            ${this.cancelButton(t('post.cancel'))}
           </div>
-          ${this.cancelOpen
-            ? html`<div class="box" id="cancel-box">
-                <p>${t('post.cancelExplain')}</p>
-                <div class="field">
-                  <label for="f-cancel-comment">${t('post.cancelComment')} <span class="muted">${t('common.optional')}</span></label>
-                  <textarea id="f-cancel-comment" rows="2" data-testid="cancel-comment" .value=${live(this.comment)}
-                    @input=${(ev: Event) => (this.comment = (ev.target as HTMLTextAreaElement).value)}></textarea>
-                </div>
-                <button type="button" class="button button--danger" data-testid="cancel-confirm" ?disabled=${b !== ''}
-                  @click=${() => void this.act('cancel')}>${b === 'cancel' ? t('common.working') : t('post.cancelConfirm')}</button>
-              </div>`
-            : nothing}`
+          ${this.cancelBox()}`
         : nothing}
+      ${reviewerCancels ? html`<div class="button-row">${this.cancelButton(t('post.cancelScheduled'))}</div>${this.cancelBox()}` : nothing}
+      ${retractable ? this.retractControls() : nothing}
       ${reviewing
         ? html`<form class="form review-form" novalidate aria-labelledby="review-title" @submit=${(ev: Event) => ev.preventDefault()}>
             <h3 id="review-title">${t('post.review')}</h3>
@@ -426,6 +495,113 @@ export class PostView implements View {
               </button>
             </div>
           </form>`
+        : nothing}
+    </section>`;
+  }
+
+  private cancelButton(label: string): TemplateResult {
+    return html`<button type="button" class="button button--warning" data-testid="cancel-post" aria-expanded=${this.cancelOpen ? 'true' : 'false'}
+      aria-controls="cancel-box" @click=${() => {
+        this.cancelOpen = !this.cancelOpen;
+        this.ctx.update();
+      }}>${label}</button>`;
+  }
+
+  private cancelBox(): TemplateResult | typeof nothing {
+    if (!this.cancelOpen) return nothing;
+    const b = this.busy;
+    return html`<div class="box" id="cancel-box">
+      <p>${t('post.cancelExplain')}</p>
+      <div class="field">
+        <label for="f-cancel-comment">${t('post.cancelComment')} <span class="muted">${t('common.optional')}</span></label>
+        <textarea id="f-cancel-comment" rows="2" data-testid="cancel-comment" .value=${live(this.comment)}
+          @input=${(ev: Event) => (this.comment = (ev.target as HTMLTextAreaElement).value)}></textarea>
+      </div>
+      <button type="button" class="button button--danger" data-testid="cancel-confirm" ?disabled=${b !== ''}
+        @click=${() => void this.act('cancel')}>${b === 'cancel' ? t('common.working') : t('post.cancelConfirm')}</button>
+    </div>`;
+  }
+
+  /** retractControls: the Retract button and its confirmation with a required reason. */
+  private retractControls(): TemplateResult {
+    const e = this.errors;
+    const b = this.busy;
+    return html`<div class="button-row">
+        <button type="button" class="button button--danger" data-testid="retract-post" aria-expanded=${this.retractOpen ? 'true' : 'false'} aria-controls="retract-box"
+          @click=${() => {
+            this.retractOpen = !this.retractOpen;
+            this.ctx.update();
+            requestAnimationFrame(() => document.getElementById('f-retract-reason')?.focus());
+          }}>${t('post.retract')}</button>
+      </div>
+      ${this.retractOpen
+        ? html`<div class="box" id="retract-box" data-testid="retract-box">
+            <p>${t('post.retractExplain')}</p>
+            <div class="field ${e.for('f-retract-reason').length > 0 ? 'field--error' : ''}">
+              <label for="f-retract-reason">${t('post.retractReason')}</label>
+              <p class="hint" id="f-retract-reason-hint">${t('post.retractReasonHint')}</p>
+              ${e.fieldError('f-retract-reason')}
+              <textarea id="f-retract-reason" rows="2" maxlength="2000" data-testid="retract-reason" aria-invalid=${e.invalid('f-retract-reason')}
+                aria-describedby=${e.describedBy('f-retract-reason', true)} .value=${live(this.retractReason)}
+                @input=${(ev: Event) => (this.retractReason = (ev.target as HTMLTextAreaElement).value)}></textarea>
+            </div>
+            <button type="button" class="button button--danger" data-testid="retract-confirm" ?disabled=${b !== ''} @click=${() => void this.retract()}>
+              ${b === 'retract' ? t('common.working') : t('post.retractConfirm')}
+            </button>
+          </div>`
+        : nothing}`;
+  }
+
+  /** renderPausedBanner says when a pause holds this post's publishing. */
+  private renderPausedBanner(): TemplateResult | typeof nothing {
+    const ps = this.settings;
+    const p = this.detail?.post;
+    if (!ps || !p || ['draft', 'cancelled', 'rejected', 'retracted'].includes(p.status)) return nothing;
+    const key = ps.paused ? 'banner.pausedAll' : ps.pausedOrgs?.[p.orgId] ? 'banner.pausedOrg' : '';
+    if (!key) return nothing;
+    return html`<p class="notice notice--warn" role="status" data-testid="paused-banner"><span aria-hidden="true">⏸ </span>${t(key)}</p>`;
+  }
+
+  /** renderRetraction shows what retracting the post did, delivery by delivery. */
+  private renderRetraction(): TemplateResult | typeof nothing {
+    const r = this.retraction;
+    const p = this.detail?.post;
+    if (!p || p.status !== 'retracted' || !r) return nothing;
+    const lang = this.ctx.lang();
+    const items = r.items ?? [];
+    const byHand = items.filter((i) => i.outcome === 'not_supported' || i.outcome === 'failed' || i.outcome === 'check_by_hand').length;
+    const ds = new Map((this.detail?.deliveries ?? []).map((d) => [d.id, d]));
+    return html`<section aria-labelledby="retraction-title" class="section" data-testid="retraction" data-done=${r.done ? 'true' : 'false'}>
+      <h2 id="retraction-title">${t('retraction.title')}</h2>
+      <p>${t('retraction.by', { name: r.requestedByName || r.requestedBy, time: formatIST(r.requestedAt, lang) })}</p>
+      <p>${t('retraction.reason', { reason: r.reason })}</p>
+      <p data-testid="retraction-state">${r.done && r.completedAt ? t('retraction.done', { time: formatIST(r.completedAt, lang) }) : t('retraction.inProgress')}</p>
+      ${byHand > 0 ? html`<p class="notice notice--warn">${t('retraction.byHand', { n: byHand })}</p>` : nothing}
+      ${items.length > 0
+        ? html`<div class="table-wrap">
+            <table class="table table--dense">
+              <caption class="visually-hidden">${t('retraction.title')}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">${t('delivery.col.platform')}</th>
+                  <th scope="col">${t('delivery.col.account')}</th>
+                  <th scope="col">${t('retraction.col.outcome')}</th>
+                  <th scope="col">${t('delivery.col.link')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${items.map((it) => {
+                  const d = ds.get(it.deliveryId);
+                  return html`<tr data-testid="retraction-item-${it.deliveryId}" data-outcome=${it.outcome}>
+                    <th scope="row">${platformName(it.platform)}</th>
+                    <td class="handle">${d ? this.handle(d) : this.accounts.get(it.accountId)?.handle ?? it.accountId}</td>
+                    <td><strong>${label('retract', it.outcome)}</strong>${it.message ? html`<br /><span class="small" lang="en">${it.message}</span>` : nothing}</td>
+                    <td>${it.url ? externalLink(it.url, t('delivery.open', { platform: platformName(it.platform) })) : html`<span class="muted">${t('common.none')}</span>`}</td>
+                  </tr>`;
+                })}
+              </tbody>
+            </table>
+          </div>`
         : nothing}
     </section>`;
   }
@@ -541,6 +717,19 @@ export class PostView implements View {
                       this.ctx.update();
                       requestAnimationFrame(() => document.getElementById(urlId)?.focus());
                     }}>${t('delivery.markPublished')}<span class="visually-hidden"> — ${platformName(d.platform)} ${this.handle(d)}</span></button>`
+              : nothing}
+            ${d.status === 'unconfirmed' && !resolving
+              ? this.notPublished.has(d.id)
+                ? html`<div class="box">
+                    <p class="small">${t('delivery.notPublishedExplain')}</p>
+                    <button type="button" class="button button--small button--warning" data-testid="not-published-confirm-${d.id}" ?disabled=${busy}
+                      @click=${() => void this.resolveNotPublished(d)}>${t('delivery.notPublishedConfirm')}</button>
+                  </div>`
+                : html`<button type="button" class="button button--small button--secondary" data-testid="mark-not-published-${d.id}"
+                    @click=${() => {
+                      this.notPublished.add(d.id);
+                      this.ctx.update();
+                    }}>${t('delivery.notPublished')}<span class="visually-hidden"> — ${platformName(d.platform)} ${this.handle(d)}</span></button>`
               : nothing}
             ${err && !resolving ? html`<p class="field-error" role="alert">${err}</p>` : nothing}
           </td>`

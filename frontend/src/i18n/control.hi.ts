@@ -1,0 +1,103 @@
+// प्रकाशन नियंत्रण की हिन्दी शब्दावली (hi.ts में जोड़ी जाती है)। कुंजियाँ
+// control.en.ts वाली ही हैं।
+
+import type { controlEn } from './control.en';
+
+export const controlHi: Record<keyof typeof controlEn, string> = {
+  'nav.operations': 'संचालन',
+
+  'postStatus.retracted': 'वापस ली गई',
+  'deliveryStatus.retracted': 'हटाई गई (वापसी)',
+  'action.publish': 'प्लैटफ़ॉर्म पर भेजी गई',
+  'action.expire': 'स्वीकृति समाप्त: निर्धारित समय निकल गया',
+  'action.retract': 'वापस ली गई',
+
+  // संचालन पृष्ठ
+  'ops.title': 'प्रकाशन संचालन',
+  'ops.intro': 'प्रकाशन कतार अभी क्या कर रही है, साथ-साथ अद्यतन। पिछले 7 दिनों की डिलीवरी।',
+  'ops.live': 'साथ-साथ अद्यतन हो रहा है',
+  'ops.polling': 'हर {s} सेकंड में अद्यतन',
+  'ops.all.title': 'समस्त प्रकाशन',
+  'ops.running': 'प्रकाशन चल रहा है।',
+  'ops.pausedAll': '{time} से समस्त प्रकाशन रुका हुआ है ({name} द्वारा)।',
+  'ops.reasonWas': 'कारण: {reason}',
+  'ops.pauseAll': 'समस्त प्रकाशन रोकें',
+  'ops.resumeAll': 'समस्त प्रकाशन फिर शुरू करें',
+  'ops.pauseAllExplain': 'प्रकाशन फिर शुरू होने तक किसी भी प्लैटफ़ॉर्म पर कुछ नहीं भेजा जाएगा। स्वीकृत पोस्ट और उनकी डिलीवरी प्रतीक्षा करेंगी; कुछ भी खोएगा नहीं।',
+  'ops.pauseAllConfirm': 'हाँ, समस्त प्रकाशन रोकें',
+  'ops.resumeExplain': 'जो कुछ भी रुका था, वह अब प्रकाशित होगा।',
+  'ops.resumeConfirm': 'हाँ, फिर शुरू करें',
+  'ops.reason': 'कारण',
+  'ops.reasonHint': 'पीआर अनुभाग को और, किसी संगठन के लिए, उसके अधिकारियों को दिखाया जाता है।',
+  'ops.keep': 'जैसा है वैसा रहने दें',
+  'ops.adminOnly': 'समस्त प्रकाशन केवल प्रशासक ही रोक या फिर शुरू कर सकते हैं।',
+  'ops.orgs.title': 'रुके हुए संगठन',
+  'ops.orgs.none': 'कोई संगठन रुका हुआ नहीं है।',
+  'ops.orgs.since': '{time} से रुका हुआ ({name} द्वारा)',
+  'ops.orgs.resume': 'फिर शुरू करें',
+  'ops.orgs.pauseTitle': 'एक संगठन का प्रकाशन रोकें',
+  'ops.orgs.choose': 'संगठन',
+  'ops.orgs.pause': 'इसका प्रकाशन रोकें',
+  'ops.orgs.pauseExplain': '{org} की स्वीकृत पोस्ट और डिलीवरी फिर शुरू होने तक प्रतीक्षा करेंगी।',
+  'ops.orgs.pauseConfirm': 'हाँ, {org} को रोकें',
+  'ops.orgs.resumeExplain': '{org} का जो कुछ भी रुका था, वह अब प्रकाशित होगा।',
+  'ops.paused': 'प्रकाशन रोक दिया गया।',
+  'ops.resumed': 'प्रकाशन फिर शुरू: {n} कार्य फिर से कतार में।',
+  'ops.counts.title': 'डिलीवरी',
+  'ops.held': 'रोक के कारण प्रतीक्षा में',
+  'ops.retracting': 'चल रही वापसियाँ: {n}',
+  'ops.queues.title': 'कतारें',
+  'ops.queues.queue': 'कतार',
+  'ops.queues.pending': 'प्रतीक्षा में',
+  'ops.queues.active': 'चल रहे',
+  'ops.queues.scheduled': 'निर्धारित',
+  'ops.queues.retry': 'पुनः प्रयास हेतु',
+  'ops.queues.archived': 'छोड़े गए',
+  'ops.queues.latency': 'सबसे पुराना प्रतीक्षारत',
+  'ops.queues.critical': 'फ़ैन-आउट और रखरखाव',
+  'ops.queues.other': 'अन्य ({queue})',
+  'ops.queues.none': 'अभी कतार के आँकड़े नहीं हैं।',
+  'ops.queueError': 'कतार अभी पढ़ी नहीं जा सकती; बाकी आँकड़े डेटाबेस से हैं।',
+  'ops.seconds': '{n} सेकंड',
+  'ops.attention.title': 'ध्यान देने योग्य',
+  'ops.attention.intro': 'हाल की विफल, अपुष्ट और खाता-डिस्कनेक्ट वाली डिलीवरी।',
+  'ops.attention.empty': 'किसी पर ध्यान देने की आवश्यकता नहीं है।',
+  'ops.updated': 'अंतिम अद्यतन {time}',
+  'ops.open': 'पोस्ट खोलें',
+
+  // बैनर
+  'banner.pausedAll': 'सभी के लिए प्रकाशन रुका हुआ है: स्वीकृत पोस्ट प्रतीक्षा में हैं और कुछ भी खोएगा नहीं।',
+  'banner.pausedOrg': 'इस संगठन का प्रकाशन रुका हुआ है: इसकी स्वीकृत पोस्ट प्रतीक्षा में हैं और कुछ भी खोएगा नहीं।',
+
+  // वापसी (पोस्ट पृष्ठ)
+  'post.retract': 'यह पोस्ट वापस लें',
+  'post.retractExplain':
+    'वापस लेने पर पोस्ट हर उस प्लैटफ़ॉर्म से हटाई जाती है जो इसकी अनुमति देता है, जो अभी नहीं गया वह रद्द होता है, और जो हाथ से हटाना है उसकी सूची बनती है। इसे पलटा नहीं जा सकता।',
+  'post.retractReason': 'इसे वापस क्यों लिया जा रहा है?',
+  'post.retractReasonHint': 'आवश्यक। संगठन इसे देखेगा।',
+  'post.retractConfirm': 'हाँ, हर जगह से वापस लें',
+  'post.retractDone': 'पोस्ट वापस ली जा रही है।',
+  'post.cancelScheduled': 'प्रकाशन से पहले रद्द करें',
+  'retraction.title': 'वापसी',
+  'retraction.by': '{name} द्वारा वापस ली गई, {time}।',
+  'retraction.reason': 'कारण: {reason}',
+  'retraction.inProgress': 'जारी है: हटाने का काम अभी चल रहा है।',
+  'retraction.done': '{time} को पूरी हुई।',
+  'retraction.byHand': '{n} पोस्ट हाथ से हटानी होंगी: नीचे देखें।',
+  'retraction.col.outcome': 'क्या हुआ',
+  'retract.pending': 'प्रतीक्षा में',
+  'retract.deleted': 'हटाई गई',
+  'retract.cancelled': 'भेजी नहीं गई',
+  'retract.not_supported': 'प्रसार से हटाई नहीं जा सकती',
+  'retract.failed': 'हटाने से इनकार',
+  'retract.check_by_hand': 'खाता जाँचें',
+
+  // अपुष्ट डिलीवरी
+  'delivery.notPublished': 'खाते पर नहीं है — फिर से पोस्ट करें',
+  'delivery.notPublishedExplain': 'केवल तभी जब आपने खाता जाँच लिया हो और पोस्ट वहाँ न हो: इसे फिर से पोस्ट किया जाएगा।',
+  'delivery.notPublishedConfirm': 'हाँ, फिर से पोस्ट करें',
+  'delivery.requeued': '{account} पर डिलीवरी फिर से पोस्ट की जाएगी।',
+
+  // समय-निर्धारण
+  'fe.missed': 'निर्धारित समय {minutes} मिनट से अधिक पहले निकल गया; लेखक को नया समय चुनना होगा।',
+};
