@@ -361,3 +361,41 @@ func TestCredentialsNotLogged(t *testing.T) {
 		t.Errorf("credentials logged: %s", buf.String())
 	}
 }
+
+func TestRevoke(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  x.Config
+	}{
+		{"confidential client", x.Config{}},
+		{"public client", x.Config{ClientID: "public-client"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, tc.cfg)
+			e.secret(verifier)
+			ctx := context.Background()
+			g := e.connect("state-r", url.Values{"account": {"new"}, "name": {"Haryana Transport"}})
+			acct := &publisher.Account{ExternalID: g.ExternalID, Handle: g.Handle}
+			if _, err := e.x.Publish(ctx, acct, g.Credentials, publisher.Message{Text: "before revoking"}); err != nil {
+				t.Fatal(err)
+			}
+			err := e.x.Revoke(ctx, acct, g.Credentials)
+			e.noSecretIn(err)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The grant is gone: its access token no longer posts and its
+			// refresh token no longer refreshes.
+			if _, err := e.x.Publish(ctx, acct, g.Credentials, publisher.Message{Text: "after revoking"}); asPlatformError(t, err).Class != publisher.ClassAuth {
+				t.Errorf("the access token still works after revoking: %v", err)
+			}
+			if _, err := e.x.Refresh(ctx, acct, g.Credentials); asPlatformError(t, err).Class != publisher.ClassAuth {
+				t.Errorf("the refresh token still works after revoking: %v", err)
+			}
+			// Revoking again (or a grant X no longer knows) is not an error.
+			if err := e.x.Revoke(ctx, acct, g.Credentials); err != nil {
+				t.Errorf("second revoke: %v", err)
+			}
+		})
+	}
+}
