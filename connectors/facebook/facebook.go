@@ -64,6 +64,9 @@ type Config struct {
 	// giving up (default 10).
 	LookupPageSize int
 	LookupMaxPages int
+	// Metrics are the post insights FetchMetrics asks for, by their names
+	// in the configured API version (default DefaultMetrics).
+	Metrics []string
 	// MaxResponseBytes caps an answer's size (default 4 MB).
 	MaxResponseBytes int64
 	// HTTPClient makes the calls (nil: connectors.NewHTTPClient(HTTP)).
@@ -109,6 +112,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.LookupMaxPages <= 0 {
 		c.LookupMaxPages = 10
+	}
+	if len(c.Metrics) == 0 {
+		c.Metrics = DefaultMetrics
 	}
 	if c.MaxResponseBytes <= 0 {
 		c.MaxResponseBytes = connectors.DefaultMaxBody
