@@ -115,7 +115,8 @@ type PostStore interface {
 	UpdatePost(ctx context.Context, p *Post, rev *PostRevision) error
 	// GetPost returns ENOTFOUND if there is no such post.
 	GetPost(ctx context.Context, id string) (*Post, error)
-	// ListPosts returns posts matching f, most recently updated first, and
+	// ListPosts returns posts matching f, most recently updated first (with
+	// f.OldestFirst: by submission, then creation, then id, ascending), and
 	// the number of matches without Limit/Offset.
 	ListPosts(ctx context.Context, f PostFilter) ([]*Post, int, error)
 	// GetRevision returns ENOTFOUND if there is no such revision.
@@ -150,8 +151,9 @@ type DeliveryStore interface {
 	// still sending under the given claim token, clears the claim, and
 	// returns the updated delivery. Every field of r is written (an empty
 	// external id, URL or published time clears the old one); r.Attempt,
-	// if set, is appended to the attempts atomically with the result.
-	// Returns ECONFLICT if the claim was lost (and then stores no attempt).
+	// if set, is appended to the attempts atomically with the result (its
+	// DeliveryID must be id). Returns ECONFLICT if the claim was lost (and
+	// then stores no attempt).
 	FinishDelivery(ctx context.Context, id, claimToken string, r DeliveryResult) (*Delivery, error)
 	// ChangeDelivery applies c if the delivery's status is in c.From, and
 	// returns the updated delivery; ECONFLICT otherwise. ErrorClass,
@@ -163,9 +165,11 @@ type DeliveryStore interface {
 	// not changed since staleBefore, and sending ones whose lease expired
 	// (however recently they changed). The reconciler re-enqueues them.
 	ListDueDeliveries(ctx context.Context, now, staleBefore time.Time, limit int) ([]*Delivery, error)
-	// AddAttempt appends an attempt to a delivery's history.
+	// AddAttempt appends an attempt to a delivery's history. Returns
+	// ENOTFOUND if there is no such delivery.
 	AddAttempt(ctx context.Context, a *Attempt) error
-	// ListAttempts returns a delivery's attempts, oldest first.
+	// ListAttempts returns a delivery's attempts, oldest first: by number,
+	// then start time, then the order they were added.
 	ListAttempts(ctx context.Context, deliveryID string) ([]*Attempt, error)
 }
 
