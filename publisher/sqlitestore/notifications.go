@@ -15,7 +15,7 @@ func (s *Store) CreateNotifications(ctx context.Context, ns []*publisher.Notific
 	if len(ns) == 0 {
 		return nil
 	}
-	return s.writeTx(ctx, op, func(tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		for _, n := range ns {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (id, user_id, org_id, kind, subject, body, link, created_at, read_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.ID, n.UserID, n.OrgID, n.Kind, n.Subject, n.Body, n.Link, ms(n.CreatedAt), msp(n.ReadAt)); err != nil {
@@ -60,10 +60,14 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, userID string, ids []
 			args = append(args, id)
 		}
 	}
-	res, err := s.w.ExecContext(ctx, q, args...)
-	if err != nil {
-		return 0, s.fail(err, op)
-	}
-	n, err := res.RowsAffected()
-	return int(n), s.fail(err, op)
+	var n int64
+	err := s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return s.fail(err, op)
+		}
+		n, err = res.RowsAffected()
+		return s.fail(err, op)
+	})
+	return int(n), err
 }
