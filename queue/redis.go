@@ -46,6 +46,16 @@ func (r *Redis) Ping(ctx context.Context) error {
 	return nil
 }
 
+// FlushDB empties the Redis database of the pool: every queue, task and
+// task id in it. For tests that share one Redis between deployments (each
+// test a deployment of its own); never called by the product.
+func (r *Redis) FlushDB(ctx context.Context) error {
+	if err := r.rdb.FlushDB(ctx).Err(); err != nil {
+		return fmt.Errorf("queue: flushing redis: %w", err)
+	}
+	return nil
+}
+
 // Close closes the pool. Shut Servers down first.
 func (r *Redis) Close() error {
 	if err := r.rdb.Close(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prasar/prasar/api"
@@ -43,7 +44,10 @@ type Main struct {
 	listener net.Listener
 	http     *http.Server
 	httpDone chan error
-	demoPass string
+	// unstarted holds the connections that have not sent a request yet
+	// (http.StateNew), for Close.
+	unstarted sync.Map
+	demoPass  string
 }
 
 // NewMain returns a Main for the configuration; nothing is opened yet.
@@ -207,7 +211,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			mux.Handle(sandbox.MountPath, m.sandbox.Handler())
 		}
 		mux.Handle("/", h)
-		m.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		m.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+			ConnState: m.trackUnstarted}
 		m.httpDone = make(chan error, 1)
 		go func() { m.httpDone <- m.http.Serve(m.listener) }()
 		log.Info("http listening", "addr", m.listener.Addr().String(), "url", c.BaseURL)
@@ -229,7 +234,7 @@ func (m *Main) Close() error {
 	}
 	if m.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		if err := m.http.Shutdown(ctx); err != nil {
+		if err := m.shutdownHTTP(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 		}
 		cancel()
@@ -271,6 +276,44 @@ func (m *Main) Close() error {
 		m.log.Info("prasar stopped")
 	}
 	return errors.Join(errs...)
+}
+
+// trackUnstarted is the HTTP server's ConnState hook: it keeps the
+// connections that have not sent a request yet.
+func (m *Main) trackUnstarted(c net.Conn, st http.ConnState) {
+	if st == http.StateNew {
+		m.unstarted.Store(c, struct{}{})
+	} else {
+		m.unstarted.Delete(c)
+	}
+}
+
+// shutdownHTTP stops the HTTP server gracefully: no new connections, and
+// the requests in progress run to their end (or to ctx's). A connection
+// opened but not yet used for a request (an HTTP client's spare one, such
+// as the workers' to the in-process sandbox) is closed at once, as the
+// closed listener would have refused it: net/http would wait five seconds
+// for its first request.
+func (m *Main) shutdownHTTP(ctx context.Context) error {
+	done := make(chan error, 1)
+	go func() { done <- m.http.Shutdown(ctx) }()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-tick.C:
+			// Shutdown has closed the listener by the first tick or soon
+			// after; closing an unused connection before that only makes
+			// its client dial again.
+			m.unstarted.Range(func(k, _ any) bool {
+				k.(net.Conn).Close()
+				m.unstarted.Delete(k)
+				return true
+			})
+		}
+	}
 }
 
 // sandboxFile is where the sandbox platforms keep their feeds.

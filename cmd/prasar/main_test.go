@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/prasar/prasar/publisher"
+	"github.com/prasar/prasar/queue"
 )
 
 // testEnv returns a getenv for LoadConfig from pairs, isolated from the
@@ -18,12 +21,47 @@ func testEnv(t testing.TB, pairs ...string) func(string) string {
 	m := map[string]string{"PRASAR_DATA_DIR": t.TempDir(), "PRASAR_ADDR": "127.0.0.1:0", "PRASAR_DEMO": "off", "PRASAR_LOG_LEVEL": "warn",
 		"PRASAR_DEMO_PASSWORD": "demo-password-123"}
 	if r := os.Getenv("REDIS_URL"); r != "" {
-		m["REDIS_URL"] = r
+		m["REDIS_URL"] = testRedisURL(t, r)
 	}
 	for i := 0; i+1 < len(pairs); i += 2 {
 		m[pairs[i]] = pairs[i+1]
 	}
 	return func(k string) string { return m[k] }
+}
+
+// testRedisDB is the database of the real Redis that this package's tests
+// use: not the queue package's (13), which go test may run at the same time.
+const testRedisDB = "12"
+
+// flushedFor records the tests that have flushed testRedisDB.
+var flushedFor sync.Map
+
+// testRedisURL returns raw (CI's real Redis) on database testRedisDB,
+// flushed once per test: each test is a deployment of its own, so task ids
+// of an earlier test (the periodic jobs' one-per-period ids) never stand in
+// for this one's, and its tasks never reach an earlier test's workers.
+// Processes started by one test share it, as one deployment's do.
+func testRedisURL(t testing.TB, raw string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatalf("REDIS_URL: %v", err)
+	}
+	u.Path = "/" + testRedisDB
+	if _, done := flushedFor.LoadOrStore(t.Name(), true); !done {
+		r, err := queue.RedisFromURL(u.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err = r.FlushDB(ctx)
+		r.Close()
+		if err != nil {
+			t.Fatalf("REDIS_URL is set but Redis cannot be flushed: %v", err)
+		}
+	}
+	return u.String()
 }
 
 // startMain runs a prasar process in this test process.
