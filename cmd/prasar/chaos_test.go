@@ -43,9 +43,9 @@ func TestChaos(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the chaos test runs for minutes (it runs in `make test` and, long, in `make chaos`)")
 	}
-	p := chaosParams{posts: 20, pages: 100, faultPhase: 45 * time.Second, killEvery: 5 * time.Second, redisEvery: 20 * time.Second, settle: 4 * time.Minute, workers: 2}
+	p := chaosParams{posts: 20, perPlatform: 15, faultPhase: 45 * time.Second, killEvery: 5 * time.Second, redisEvery: 20 * time.Second, settle: 4 * time.Minute, workers: 2}
 	if os.Getenv("PRASAR_CHAOS") == "long" {
-		p = chaosParams{posts: 40, pages: 250, faultPhase: 4 * time.Minute, killEvery: 3 * time.Second, redisEvery: 30 * time.Second, settle: 8 * time.Minute, workers: 3}
+		p = chaosParams{posts: 40, perPlatform: 36, faultPhase: 4 * time.Minute, killEvery: 3 * time.Second, redisEvery: 30 * time.Second, settle: 8 * time.Minute, workers: 3}
 	}
 	redisBin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -86,23 +86,28 @@ func TestChaos(t *testing.T) {
 	}
 	t.Cleanup(ws.stopAll)
 
-	// The organisation, its pages and the posts: posts × pages deliveries.
-	f := newFixture(t, m, "CHAOS", p.pages)
+	// The organisation, its accounts on every sandbox platform that takes
+	// text, and the posts: posts × accounts deliveries.
+	f := newFixtureOn(t, m, "CHAOS", p.perPlatform, chaosPlatforms...)
 	faults := newFaultPlan(sb, f.pages)
 	faults.apply(0)
 	var posts []*publisher.Post
-	texts := map[string]string{} // post id → the text the platform gets
+	tokens := map[string]string{} // post id → the token its text carries
 	approve := func() {
 		i := len(posts)
-		text := fmt.Sprintf("अराजकता परीक्षण %d: हरियाणा सरकार की सूचना — chaos notice %d", i, i)
+		text := fmt.Sprintf("अराजकता परीक्षण %d: हरियाणा सरकार की सूचना — chaos notice [chaos-%03d]", i, i)
 		post := f.approve(t, m, text)
 		posts = append(posts, post)
-		texts[post.ID] = text
+		tokens[post.ID] = fmt.Sprintf("[chaos-%03d]", i)
 	}
-	total := p.posts * p.pages
+	total := p.posts * len(f.pages)
 	seeded := time.Now()
-	t.Logf("chaos: %d posts × %d pages = %d deliveries, approved one after another during %s of faults (set up in %s); %d worker processes",
-		p.posts, p.pages, total, p.faultPhase, time.Since(start).Round(time.Millisecond), p.workers)
+	byPlatform := map[publisher.Platform]int{}
+	for _, a := range f.pages {
+		byPlatform[a.Platform]++
+	}
+	t.Logf("chaos: %d posts × %d accounts %v = %d deliveries, approved one after another during %s of faults (set up in %s); %d worker processes",
+		p.posts, len(f.pages), byPlatform, total, p.faultPhase, time.Since(start).Round(time.Millisecond), p.workers)
 
 	settled := func() (bool, string) {
 		c, n := publisher.DeliveryCounts{}, 0
@@ -161,16 +166,14 @@ func TestChaos(t *testing.T) {
 	// The proof, from the sandbox's own record.
 	st := m.Store()
 	ctx := context.Background()
-	byAccount := map[string][]sandbox.Post{}
+	byAccount := map[string][]sandbox.Post{} // platform/account → posts
 	allPosts := sb.AllPosts()
 	for _, sp := range allPosts {
-		if sp.Platform == "facebook" {
-			byAccount[sp.AccountID] = append(byAccount[sp.AccountID], sp)
-		}
+		byAccount[sp.Platform+"/"+sp.AccountID] = append(byAccount[sp.Platform+"/"+sp.AccountID], sp)
 	}
 	extOf := map[string]string{}
 	for _, a := range f.pages {
-		extOf[a.ID] = a.ExternalID
+		extOf[a.ID] = string(a.Platform) + "/" + a.ExternalID
 	}
 	counts := map[publisher.DeliveryStatus]int{}
 	outcomes := map[string]int{}
@@ -185,7 +188,7 @@ func TestChaos(t *testing.T) {
 			counts[d.Status]++
 			var on []sandbox.Post
 			for _, sp := range byAccount[extOf[d.AccountID]] {
-				if sp.Text == texts[post.ID] && sp.DeletedAt == nil {
+				if strings.Contains(sp.Text, tokens[post.ID]) && sp.DeletedAt == nil {
 					on = append(on, sp)
 				}
 			}
@@ -195,7 +198,7 @@ func TestChaos(t *testing.T) {
 				problems = append(problems, fmt.Sprintf("DUPLICATE: delivery %s (%s) is on page %s %d times", d.ID, d.Status, extOf[d.AccountID], len(on)))
 			case d.Status == publisher.DeliveryPublished && len(on) != 1:
 				problems = append(problems, fmt.Sprintf("LOST: delivery %s says published but page %s has no such post", d.ID, extOf[d.AccountID]))
-			case d.Status == publisher.DeliveryPublished && on[0].ID != d.ExternalID:
+			case d.Status == publisher.DeliveryPublished && !sameID(d.ExternalID, on[0].ID):
 				problems = append(problems, fmt.Sprintf("delivery %s records post %s, the page has %s", d.ID, d.ExternalID, on[0].ID))
 			case d.Status == publisher.DeliveryFailed && (len(on) != 0 || d.ErrorMessage == ""):
 				problems = append(problems, fmt.Sprintf("delivery %s failed with %d posts on the page and message %q", d.ID, len(on), d.ErrorMessage))
@@ -218,7 +221,7 @@ func TestChaos(t *testing.T) {
 	// Nothing on the platform that no delivery accounts for.
 	chaosPosts := 0
 	for _, sp := range allPosts {
-		if strings.Contains(sp.Text, "chaos notice") {
+		if strings.Contains(sp.Text, "[chaos-") {
 			chaosPosts++
 		}
 	}
@@ -258,8 +261,15 @@ func TestChaos(t *testing.T) {
 	}
 }
 
+// sameID reports whether a delivery's external id names the sandbox's
+// post: the same id, or the post's id within its chat (Telegram's message
+// ids are per chat: the sandbox records "<chat>_<message>").
+func sameID(external, sandboxID string) bool {
+	return external != "" && (external == sandboxID || strings.HasSuffix(sandboxID, "_"+external))
+}
+
 type chaosParams struct {
-	posts, pages          int
+	posts, perPlatform    int
 	faultPhase, killEvery time.Duration
 	redisEvery, settle    time.Duration
 	workers               int
@@ -292,9 +302,9 @@ var chaosFaults = []*sandbox.Fault{
 
 func (fp *faultPlan) apply(shift int) {
 	for i, a := range fp.pages {
-		fp.sb.ClearFaults("facebook", a.ExternalID)
+		fp.sb.ClearFaults(string(a.Platform), a.ExternalID)
 		if f := chaosFaults[(i+shift)%len(chaosFaults)]; f != nil {
-			if err := fp.sb.SetFault("facebook", a.ExternalID, *f); err != nil {
+			if err := fp.sb.SetFault(string(a.Platform), a.ExternalID, *f); err != nil {
 				panic(err)
 			}
 		}

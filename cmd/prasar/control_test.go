@@ -62,14 +62,28 @@ func TestLoadConfigControl(t *testing.T) {
 const testKey = "test:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 // fixture is an organisation with an editor, an approver and sandbox
-// Facebook pages, made through the service.
+// accounts, made through the service.
 type fixture struct {
 	org              *publisher.Organisation
 	editor, approver *publisher.User
 	pages            []*publisher.Account
 }
 
-func newFixture(t testing.TB, m *Main, code string, pages int) *fixture {
+// newFixture makes an organisation with n sandbox Facebook pages.
+func newFixture(t testing.TB, m *Main, code string, n int) *fixture {
+	t.Helper()
+	return newFixtureOn(t, m, code, n, publisher.Facebook)
+}
+
+// chaosPlatforms are the sandbox platforms a fixture may spread accounts
+// over: those whose sandbox accounts connect with a minted token, as the
+// demo's do, and that take text alone (Instagram needs an image).
+var chaosPlatforms = []publisher.Platform{publisher.Facebook, publisher.X, publisher.Threads, publisher.Telegram, publisher.Mastodon,
+	publisher.Bluesky, publisher.LinkedIn}
+
+// newFixtureOn makes an organisation with n sandbox accounts on each of the
+// platforms (those without a connector in this build are left out).
+func newFixtureOn(t testing.TB, m *Main, code string, n int, platforms ...publisher.Platform) *fixture {
 	t.Helper()
 	ctx := publisher.SystemContext(context.Background())
 	svc := m.Service()
@@ -87,15 +101,26 @@ func newFixture(t testing.TB, m *Main, code string, pages int) *fixture {
 	}
 	f.editor = mk("editor."+strings.ToLower(code)+"@example.gov.in", publisher.RoleEditor)
 	f.approver = mk("approver."+strings.ToLower(code)+"@example.gov.in", publisher.RoleApprover)
-	for i := 0; i < pages; i++ {
-		ext := fmt.Sprintf("77%06d", i)
-		tok := m.Sandbox().MintToken("facebook", ext, fmt.Sprintf("%s page %d", code, i), 24*time.Hour)
-		a, err := svc.SaveAccount(ctx, publisher.AccountInput{OrgID: org.ID, Platform: publisher.Facebook, Handle: "@" + strings.ToLower(code) + ext,
-			ExternalID: ext, Sandbox: true, Credentials: &publisher.Credentials{AccessToken: tok}})
-		if err != nil {
-			t.Fatal(err)
+	for _, p := range platforms {
+		if c := svc.Connector(p); c == nil || !c.Rules().Enabled || c.Rules().RequiresMedia {
+			continue
 		}
-		f.pages = append(f.pages, a)
+		for i := 0; i < n; i++ {
+			ext := fmt.Sprintf(demoPlatformIDs[p], 7000+i)
+			tok := m.Sandbox().MintToken(string(p), ext, fmt.Sprintf("%s %s %d", code, p, i), 24*time.Hour)
+			a, err := svc.SaveAccount(ctx, publisher.AccountInput{OrgID: org.ID, Platform: p, Handle: fmt.Sprintf("@%s_%s%d", strings.ToLower(code), p, i),
+				ExternalID: ext, Sandbox: true, Credentials: &publisher.Credentials{AccessToken: tok}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Status != publisher.AccountConnected {
+				t.Fatalf("the %s sandbox account %s is %s: %s", p, ext, a.Status, a.StatusReason)
+			}
+			f.pages = append(f.pages, a)
+		}
+	}
+	if len(f.pages) == 0 {
+		t.Fatal("no platform to make accounts on")
 	}
 	return f
 }
@@ -158,7 +183,7 @@ func TestEmbeddedBrokerRestartLosesNothing(t *testing.T) {
 	})
 	for _, a := range f.pages {
 		n := 0
-		for _, sp := range m2.Sandbox().Posts("facebook", a.ExternalID) {
+		for _, sp := range m2.Sandbox().Posts(string(a.Platform), a.ExternalID) {
 			if sp.Text == "प्रसारण रुका, काम नहीं" {
 				n++
 			}
@@ -166,5 +191,50 @@ func TestEmbeddedBrokerRestartLosesNothing(t *testing.T) {
 		if n != 1 {
 			t.Fatalf("page %s has %d posts, want exactly 1", a.ExternalID, n)
 		}
+	}
+}
+
+// TestSlowPlatformDoesNotHoldUpOthers: X answers slowly (every call takes
+// two seconds); Facebook answers at once. Each platform has its own pool of
+// two workers, so at most two X calls run at a time and Facebook's
+// deliveries go out meanwhile, without waiting behind X's.
+func TestSlowPlatformDoesNotHoldUpOthers(t *testing.T) {
+	m := startMain(t, "serve", testEnv(t, "REDIS_URL", "", "PRASAR_PLATFORM_CONCURRENCY", "2", "PRASAR_WORKER_CONCURRENCY", "2"))
+	if m.Service().Connector(publisher.X) == nil {
+		t.Skip("this build has no X connector; the pools are tested with fake handlers in queue/control_test.go")
+	}
+	f := newFixtureOn(t, m, "POOLS", 10, publisher.X, publisher.Facebook)
+	if err := m.Sandbox().SetFault("x", "", sandbox.Fault{Kind: sandbox.FaultSlow, Delay: 2 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	p := f.approve(t, m, "धीमा और तेज़ प्लेटफ़ॉर्म — slow and fast platforms")
+	byPlatform := func() (map[publisher.Platform]publisher.DeliveryCounts, string) {
+		ds, _, err := m.Store().ListDeliveries(context.Background(), publisher.DeliveryFilter{PostID: p.ID, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := map[publisher.Platform]publisher.DeliveryCounts{publisher.X: {}, publisher.Facebook: {}}
+		for _, d := range ds {
+			c[d.Platform][d.Status]++
+		}
+		return c, fmt.Sprint(c)
+	}
+	maxXSending := 0
+	waitFor(t, 30*time.Second, "every Facebook delivery published", func() (bool, string) {
+		c, s := byPlatform()
+		maxXSending = max(maxXSending, c[publisher.X][publisher.DeliverySending])
+		return c[publisher.Facebook][publisher.DeliveryPublished] == 10, s
+	})
+	c, s := byPlatform()
+	if c[publisher.X][publisher.DeliveryPublished] > 4 {
+		t.Fatalf("Facebook waited for X: when Facebook was done, X had published %d of 10 (%s)", c[publisher.X][publisher.DeliveryPublished], s)
+	}
+	waitFor(t, 60*time.Second, "every X delivery published", func() (bool, string) {
+		c, s := byPlatform()
+		maxXSending = max(maxXSending, c[publisher.X][publisher.DeliverySending])
+		return c[publisher.X][publisher.DeliveryPublished] == 10, s
+	})
+	if maxXSending > 2 {
+		t.Fatalf("up to %d X calls ran at once; its pool has 2 workers", maxXSending)
 	}
 }
