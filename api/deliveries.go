@@ -8,8 +8,9 @@ import (
 
 // handleListDeliveries serves GET /api/v1/deliveries?orgId=&platform=&
 // status=a,b&from=YYYY-MM-DD&to=YYYY-MM-DD&postId=&limit=&offset=: the
-// publish history, newest first. from and to are IST calendar dates, to
-// inclusive.
+// publish history, newest first, each delivery with its post's title, its
+// account's handle and display name and its organisation's code. from and
+// to are IST calendar dates, to inclusive.
 func (h *handler) handleListDeliveries(c *gin.Context) {
 	q := newQuery(c)
 	f := publisher.DeliveryFilter{
@@ -29,7 +30,7 @@ func (h *handler) handleListDeliveries(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	ds, total, err := h.svc.ListDeliveries(c.Request.Context(), f)
+	ds, total, err := h.svc.ListDeliveryRows(c.Request.Context(), f)
 	if err != nil {
 		h.fail(c, err)
 		return

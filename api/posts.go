@@ -13,11 +13,12 @@ import (
 var postStatuses = []publisher.PostStatus{publisher.PostDraft, publisher.PostInReview, publisher.PostChangesRequested,
 	publisher.PostRejected, publisher.PostApproved, publisher.PostPublishing, publisher.PostCancelled, publisher.PostRetracted}
 
-// postView is a post with its deliveries and their counts by status: the
-// answer of GET /posts/:id and each event of its live stream.
+// postView is a post with its deliveries (with their accounts' names) and
+// their counts by status: the answer of GET /posts/:id and each event of
+// its live stream.
 type postView struct {
 	Post       *publisher.Post          `json:"post"`
-	Deliveries []*publisher.Delivery    `json:"deliveries"`
+	Deliveries []*publisher.DeliveryRow `json:"deliveries"`
 	Counts     publisher.DeliveryCounts `json:"counts"`
 }
 
@@ -28,7 +29,7 @@ func (h *handler) loadPostView(ctx context.Context, id string) (*postView, error
 	if err != nil {
 		return nil, err
 	}
-	ds, counts, err := h.svc.PostDeliveries(ctx, id)
+	ds, counts, err := h.svc.PostDeliveryRows(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -222,43 +223,19 @@ func (h *handler) handleMeasurePost(c *gin.Context) {
 }
 
 // handleListReviewQueue serves GET /api/v1/review-queue?limit=&offset=:
-// posts waiting for review, oldest first, for approvers and admins.
+// posts waiting for review, the one waiting longest first, for approvers
+// and admins.
 func (h *handler) handleListReviewQueue(c *gin.Context) {
-	if r := user(c).Role; r != publisher.RoleAdmin && r != publisher.RoleApprover {
-		h.failCode(c, publisher.EFORBIDDEN, "Only the PR section's approvers review posts.")
-		return
-	}
 	q := newQuery(c)
 	limit, offset := q.intIn("limit", 50, 1, 200), q.intIn("offset", 0, 0, 1<<30)
 	if err := q.err(); err != nil {
 		h.fail(c, err)
 		return
 	}
-	ps, total, err := h.reviewQueue(c.Request.Context(), limit, offset)
+	ps, total, err := h.svc.ReviewQueue(c.Request.Context(), limit, offset)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
 	list(c, ps, total)
-}
-
-// reviewQueue pages through the posts in review oldest first. The service
-// lists newest first, so the page is read from the other end and reversed.
-func (h *handler) reviewQueue(ctx context.Context, limit, offset int) ([]*publisher.Post, int, error) {
-	inReview := []publisher.PostStatus{publisher.PostInReview}
-	_, total, err := h.svc.ListPosts(ctx, publisher.PostFilter{Statuses: inReview, Limit: 1})
-	if err != nil {
-		return nil, 0, err
-	}
-	end := total - offset // exclusive, in newest-first positions
-	if end <= 0 {
-		return nil, total, nil
-	}
-	start := max(0, end-limit)
-	ps, _, err := h.svc.ListPosts(ctx, publisher.PostFilter{Statuses: inReview, Offset: start, Limit: end - start})
-	if err != nil {
-		return nil, 0, err
-	}
-	slices.Reverse(ps)
-	return ps, total, nil
 }

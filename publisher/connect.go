@@ -381,7 +381,8 @@ type SelectableAccount struct {
 	Scopes      []string `json:"scopes,omitempty"`
 	Problem     string   `json:"problem,omitempty"`
 	// Registered is set when the organisation has the account already
-	// (choosing it reconnects it).
+	// (choosing it reconnects it, or connects the account registered in
+	// the registry under its handle).
 	Registered bool `json:"registered"`
 }
 
@@ -533,6 +534,16 @@ func (s *Service) selectable(ctx context.Context, orgID string, p Platform, gs [
 			if err != nil {
 				return nil, err
 			}
+			if len(ex) == 0 {
+				// Registered in the registry before anyone connected it.
+				reg, err := s.registeredAccount(ctx, p, grantHandle(g))
+				if err != nil {
+					return nil, err
+				}
+				if reg != nil {
+					ex = []*Account{reg}
+				}
+			}
 			if len(ex) > 0 && ex[0].OrgID != orgID {
 				if sa.Problem == "" {
 					sa.Problem = "This account is registered to another organisation in Prasar."
@@ -557,7 +568,7 @@ func (s *Service) connectOne(ctx context.Context, a *Authorization, grants []Gra
 	}
 	var handles []string
 	for _, g := range grants {
-		if g.ExternalID == acct.ExternalID {
+		if grantMatches(acct, g) {
 			if g.Problem != "" {
 				return nil, connectError(ConnectReasonUnusable, fmt.Sprintf("The %s account %s cannot be reconnected.", acct.Platform.Title(), acct.Handle), g.Problem)
 			}
@@ -763,7 +774,7 @@ func (s *Service) ConnectWithCredentials(ctx context.Context, p Platform, in Cre
 	if g == nil {
 		return nil, WrapError(EINTERNAL, nil, "the connector returned no account")
 	}
-	if acct != nil && g.ExternalID != acct.ExternalID {
+	if acct != nil && !grantMatches(acct, *g) {
 		return nil, connectError(ConnectReasonMismatch, fmt.Sprintf("These details are for %s, not for %s.", firstNonEmpty(g.Handle, g.ExternalID), acct.Handle), "")
 	}
 	if g.Problem != "" {

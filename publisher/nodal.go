@@ -40,8 +40,17 @@ func (s *Service) auditContactView(ctx context.Context, orgID, where string, n i
 	s.audit(ctx, "officer.view_contacts", "organisation", orgID, orgID, map[string]string{"via": where, "officers": fmt.Sprint(n)})
 }
 
-// validateOfficerEdit checks and normalises the directive's fields.
-func validateOfficerEdit(in *OfficerEdit, fe *fieldErrors) {
+// validOfficerKind reports whether k is a kind of officer the registry
+// keeps: the nodal officer, the alternate, and the head of department.
+func validOfficerKind(k OfficerKind) bool {
+	return k == OfficerNodal || k == OfficerAlternate || k == OfficerHead
+}
+
+// validateOfficerEdit checks and normalises an officer's fields for its
+// kind. Nodal and alternate officers need all of the directive's fields;
+// a head of department (to whom overdue cases escalate) needs a name, and
+// the contact details are checked when given.
+func validateOfficerEdit(in *OfficerEdit, kind OfficerKind, fe *fieldErrors) {
 	in.Name = strings.TrimSpace(in.Name)
 	in.Designation = strings.TrimSpace(in.Designation)
 	in.Posting = strings.TrimSpace(in.Posting)
@@ -57,13 +66,25 @@ func validateOfficerEdit(in *OfficerEdit, fe *fieldErrors) {
 			fe.add(field, "too_long", fmt.Sprintf("This is longer than %d characters.", limit), "limit", fmt.Sprint(limit))
 		}
 	}
-	req("name", in.Name, "Enter the officer's name.", 120)
-	req("designation", in.Designation, "Enter the officer's designation.", 200)
-	req("posting", in.Posting, "Enter where the officer is posted.", 200)
-	if !ValidEmail(in.Email) {
+	opt := func(field, v string, limit int) {
+		if utf8.RuneCountInString(v) > limit {
+			fe.add(field, "too_long", fmt.Sprintf("This is longer than %d characters.", limit), "limit", fmt.Sprint(limit))
+		}
+	}
+	head := kind == OfficerHead
+	if head {
+		req("name", in.Name, "Enter the head of department's name.", 120)
+		opt("designation", in.Designation, 200)
+		opt("posting", in.Posting, 200)
+	} else {
+		req("name", in.Name, "Enter the officer's name.", 120)
+		req("designation", in.Designation, "Enter the officer's designation.", 200)
+		req("posting", in.Posting, "Enter where the officer is posted.", 200)
+	}
+	if !ValidEmail(in.Email) && !(head && in.Email == "") {
 		fe.add("email", "invalid_email", "Enter a valid e-mail address.")
 	}
-	if !ValidPhone(in.Phone) {
+	if !ValidPhone(in.Phone) && !(head && in.Phone == "") {
 		fe.add("phone", "invalid_phone", "Enter a phone number of 10 to 15 digits, such as +91 98765 43210 or 0172-2740000.")
 	}
 	if utf8.RuneCountInString(in.Rank) > 120 {
@@ -120,7 +141,8 @@ func (s *Service) keepRevision(ctx context.Context, o *Officer, reason, changeID
 	return s.store.AddOfficerRevision(ctx, r)
 }
 
-// AppointInput appoints an organisation's nodal (or alternate) officer.
+// AppointInput appoints an organisation's nodal officer, alternate
+// officer or head of department.
 type AppointInput struct {
 	Kind OfficerKind `json:"kind"`
 	OfficerEdit
@@ -134,19 +156,28 @@ type AppointInput struct {
 	RevokeAccess *bool `json:"revokeAccess"`
 }
 
-// AppointOfficer appoints an organisation's nodal (or alternate) officer
-// and runs the handover: the current officer's term ends, the new one
-// starts, the outgoing officer's user loses access, the organisation's
-// accounts are listed for credential rotation, and the people concerned
-// are notified. An organisation has at most one current officer of each
-// kind; of two concurrent appointments one gets ECONFLICT. Admins only.
+// AppointOfficer appoints an organisation's nodal officer, alternate
+// officer or head of department (kind "head", to whom its overdue cases
+// escalate) and runs the handover: the current officer of that kind's term
+// ends, the new one starts, and the people concerned are notified. For a
+// nodal or alternate officer the outgoing officer's user also loses access
+// and the organisation's accounts are listed for credential rotation; a
+// head of department is not given the accounts' credentials, so neither
+// applies. An organisation has at most one current officer of each kind;
+// of two concurrent appointments one gets ECONFLICT. Admins only.
 func (s *Service) AppointOfficer(ctx context.Context, orgID string, in AppointInput) (*Handover, error) {
+	return s.appointOfficer(ctx, orgID, in, "The officer's details need correcting.")
+}
+
+// appointOfficer is AppointOfficer; invalid is the message of its
+// EINVALID error.
+func (s *Service) appointOfficer(ctx context.Context, orgID string, in AppointInput, invalid string) (*Handover, error) {
 	u, err := actor(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if u.Role != RoleAdmin {
-		return nil, Errorf(EFORBIDDEN, "Only administrators appoint nodal officers.")
+		return nil, Errorf(EFORBIDDEN, "Only administrators appoint nodal officers and heads of department.")
 	}
 	org, err := s.GetOrg(ctx, orgID)
 	if err != nil {
@@ -161,19 +192,20 @@ func (s *Service) AppointOfficer(ctx context.Context, orgID string, in AppointIn
 	if in.Kind == "" {
 		in.Kind = OfficerNodal
 	}
-	if in.Kind != OfficerNodal && in.Kind != OfficerAlternate {
-		fe.add("kind", "invalid_choice", "Choose nodal or alternate.")
+	if !validOfficerKind(in.Kind) {
+		fe.add("kind", "invalid_choice", "Choose nodal, alternate or head.")
 	}
-	validateOfficerEdit(&in.OfficerEdit, &fe)
+	validateOfficerEdit(&in.OfficerEdit, in.Kind, &fe)
 	if !activeAt(org, start) {
 		fe.add("orgId", "closed", "This organisation is closed (merged or dissolved).")
 	}
+	in.UserID = strings.TrimSpace(in.UserID)
 	if in.UserID != "" {
 		if fu := s.checkOfficerUser(ctx, in.UserID, orgID); fu != nil {
 			fe = append(fe, *fu)
 		}
 	}
-	if err := fe.err("The officer's details need correcting."); err != nil {
+	if err := fe.err(invalid); err != nil {
 		return nil, err
 	}
 	o := &Officer{ID: NewID(), OrgID: orgID, Kind: in.Kind, UserID: in.UserID, StartDate: start, CreatedAt: now, UpdatedAt: now}
@@ -222,7 +254,7 @@ func (s *Service) planHandover(ctx context.Context, o *Officer, id, note string,
 			break
 		}
 	}
-	if h.FromOfficerID != "" {
+	if h.FromOfficerID != "" && o.Kind != OfficerHead {
 		// The outgoing officer knew the accounts' credentials.
 		as, err := s.store.ListAccounts(ctx, AccountFilter{OrgID: o.OrgID})
 		if err != nil {
@@ -236,6 +268,8 @@ func (s *Service) planHandover(ctx context.Context, o *Officer, id, note string,
 	}
 	switch {
 	case h.FromUserID == "":
+	case o.Kind == OfficerHead:
+		h.AccessNote = "kept: a head of department's sign-in does not depend on the appointment"
 	case !revoke:
 		h.AccessNote = "kept: the administrator chose not to revoke access"
 	case h.FromUserID == o.UserID:
@@ -306,6 +340,10 @@ func (s *Service) runHandover(ctx context.Context, h *Handover) error {
 	}
 	subject := fmt.Sprintf("New %s officer for %s", h.Kind, org.Code)
 	body := fmt.Sprintf("%s is now the %s officer of %s.", name, h.Kind, org.NameEN)
+	if h.Kind == OfficerHead {
+		subject = "New head of department for " + org.Code
+		body = fmt.Sprintf("%s is now the head of department of %s; the organisation's overdue fake-news cases escalate to them.", name, org.NameEN)
+	}
 	if len(handles) > 0 {
 		body += " Change the passwords and recovery details of these accounts, then confirm each in Prasar: " + strings.Join(handles, ", ") + "."
 	}
@@ -500,7 +538,7 @@ func (s *Service) EditOfficer(ctx context.Context, officerID string, in OfficerE
 		return nil, Errorf(EFORBIDDEN, "Only administrators and the organisation's own editors change officers' details.")
 	}
 	var fe fieldErrors
-	validateOfficerEdit(&in, &fe)
+	validateOfficerEdit(&in, o.Kind, &fe)
 	if err := fe.err("The officer's details need correcting."); err != nil {
 		return nil, err
 	}

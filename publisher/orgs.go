@@ -167,8 +167,11 @@ type AccountInput struct {
 }
 
 // SaveAccount creates an account, or updates the one with the same
-// platform and external id, sealing its credentials. Admins, and editors
-// for their own organisation.
+// platform and external id, sealing its credentials. With no such account,
+// a registered account of the organisation on the platform with the same
+// handle that was never connected is adopted (connectadopt.go): it gets the
+// external id and credentials and keeps its registry details. Admins, and
+// editors for their own organisation.
 func (s *Service) SaveAccount(ctx context.Context, in AccountInput) (*Account, error) {
 	u, err := actor(ctx)
 	if err != nil {
@@ -199,8 +202,18 @@ func (s *Service) SaveAccount(ctx context.Context, in AccountInput) (*Account, e
 		return nil, err
 	}
 	var a *Account
+	adopt := false
 	if len(existing) > 0 {
 		a = existing[0]
+	} else if a, err = s.registeredAccount(ctx, in.Platform, in.Handle); err != nil {
+		return nil, err
+	} else if a != nil {
+		adopt = true
+		if a.OrgID != in.OrgID {
+			return nil, &Error{Code: EINVALID, Message: "This account is registered to another organisation.", Fields: []FieldError{{Field: "handle", Code: "taken", Message: "This account is registered to another organisation."}}}
+		}
+		// What the registry knew stays where the platform says nothing.
+		in.DisplayName, in.ProfileURL = firstNonEmpty(in.DisplayName, a.DisplayName), firstNonEmpty(in.ProfileURL, a.ProfileURL)
 	}
 	create := a == nil
 	if create {
@@ -231,6 +244,8 @@ func (s *Service) SaveAccount(ctx context.Context, in AccountInput) (*Account, e
 	action := "account.update"
 	if create {
 		action = "account.create"
+	} else if adopt {
+		action = "account.adopt_registered"
 	}
 	s.audit(ctx, action, "account", a.ID, a.OrgID, map[string]string{"platform": string(a.Platform), "handle": a.Handle})
 	// Deliveries that waited for a reconnection can go now.

@@ -171,12 +171,21 @@ type PostRevision struct {
 	EditedAt    time.Time `json:"editedAt"`
 }
 
-// PostFilter selects posts, newest first.
+// PostFilter selects posts, most recently updated first (or, with
+// OldestFirst, longest waiting first).
 type PostFilter struct {
+	// IDs keeps the posts with these ids (an empty list: no filter), for
+	// batch look-ups.
+	IDs      []string
 	OrgID    string
 	Statuses []PostStatus
 	AuthorID string
 	Kind     PostKind
+	// OldestFirst orders by SubmittedAt, then CreatedAt, then ID, each
+	// ascending; posts never submitted (no SubmittedAt) come first. It is
+	// the review queue's order: the post waiting longest since it was
+	// (last) submitted comes first.
+	OldestFirst bool
 	// UpdatedAfter keeps posts changed after it (zero: no limit).
 	UpdatedAfter time.Time
 	Limit        int

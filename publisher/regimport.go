@@ -688,8 +688,8 @@ func (s *Service) planOfficers(ctx context.Context, t *ImportTable, orgOf func(s
 		if kind == "" {
 			kind = OfficerNodal
 		}
-		if kind != OfficerNodal && kind != OfficerAlternate {
-			tr.bad("kind", "invalid_kind", "Use nodal or alternate.", tr.get("kind"))
+		if !validOfficerKind(kind) {
+			tr.bad("kind", "invalid_kind", "Use nodal, alternate or head.", tr.get("kind"))
 		} else if code != "" {
 			key := code + "/" + string(kind)
 			if l := seen[key]; l != 0 {
@@ -701,7 +701,7 @@ func (s *Service) planOfficers(ctx context.Context, t *ImportTable, orgOf func(s
 		edit := OfficerEdit{Name: tr.get("name"), Designation: tr.get("designation"), Posting: tr.get("posting"), Rank: tr.get("rank"),
 			Email: tr.get("email"), Phone: tr.get("phone"), AccountDetails: tr.get("account_details"), OrderRef: tr.get("order_ref")}
 		var fe fieldErrors
-		validateOfficerEdit(&edit, &fe)
+		validateOfficerEdit(&edit, kind, &fe)
 		for _, f := range fe {
 			col := map[string]string{"accountDetails": "account_details", "orderRef": "order_ref"}[f.Field]
 			if col == "" {
@@ -729,7 +729,7 @@ func (s *Service) planOfficers(ctx context.Context, t *ImportTable, orgOf func(s
 				userID = x.ID
 			}
 		}
-		if org == nil || len(fe) > 0 || !ok || (kind != OfficerNodal && kind != OfficerAlternate) {
+		if org == nil || len(fe) > 0 || !ok || !validOfficerKind(kind) {
 			return
 		}
 		cur, err := s.currentOfficer(ctx, org.ID, kind, now)
@@ -737,7 +737,7 @@ func (s *Service) planOfficers(ctx context.Context, t *ImportTable, orgOf func(s
 			ferr = err
 			return
 		}
-		if cur != nil && strings.EqualFold(cur.Email, edit.Email) {
+		if cur != nil && sameOfficer(cur, edit) {
 			if EditOf(cur) == edit && (userID == "" || userID == cur.UserID) {
 				sum.Officers.Unchanged++
 				return
@@ -761,6 +761,16 @@ func (s *Service) planOfficers(ctx context.Context, t *ImportTable, orgOf func(s
 		sum.Officers.Create++
 	})
 	return ferr
+}
+
+// sameOfficer reports whether an import row is the current officer: the
+// same e-mail, or, for a head of department recorded without one, the
+// same name and still no e-mail.
+func sameOfficer(cur *Officer, edit OfficerEdit) bool {
+	if edit.Email != "" || cur.Email != "" {
+		return strings.EqualFold(cur.Email, edit.Email)
+	}
+	return strings.EqualFold(strings.TrimSpace(cur.Name), edit.Name)
 }
 
 func (s *Service) planAccounts(ctx context.Context, t *ImportTable, st *importState, orgOf func(string) *Organisation, now time.Time, plan *ImportPlan, sum *ImportSummary, errs *[]ImportError) error {

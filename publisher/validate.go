@@ -104,6 +104,9 @@ func (s *Service) checkPost(ctx context.Context, orgID string, in *PostInput, co
 	if in.Kind != KindPost && in.Kind != KindClarification {
 		fe.add("kind", "invalid_choice", "Choose post or clarification.")
 	}
+	if err := s.checkCaseLink(ctx, orgID, in, complete, &fe); err != nil {
+		return nil, err
+	}
 	if utf8.RuneCountInString(in.Title) > maxTitleRunes {
 		fe.add("title", "too_long", fmt.Sprintf("The title is longer than %d characters.", maxTitleRunes), "limit", strconv.Itoa(maxTitleRunes))
 	}
@@ -263,6 +266,67 @@ func (s *Service) checkPost(ctx context.Context, orgID string, in *PostInput, co
 		fe.add("content.body", "required", "Write the post in Hindi, English or both.")
 	}
 	return out, fe.err("The post needs correcting before it can be saved.")
+}
+
+// checkCaseLink checks a post's case: a clarification answers an existing
+// fake-news case of its organisation (or, for the PR department's own
+// accounts, another organisation's case whose clarification exists) that
+// is open to drafting, and an ordinary post belongs to no case. The
+// rebuttal desk drafts clarifications this way (DraftClarification), with
+// the case checked first.
+//
+// The re-checks before review and approval (complete) are of posts that
+// exist, whose kind and case were fixed when they were drafted, and they
+// do not carry the case: a clarification without one is let through there.
+func (s *Service) checkCaseLink(ctx context.Context, orgID string, in *PostInput, complete bool, fe *fieldErrors) error {
+	in.CaseID = strings.TrimSpace(in.CaseID)
+	switch {
+	case in.Kind == KindPost && in.CaseID != "":
+		fe.add("caseId", "not_clarification", "Only a clarification belongs to a case: leave the case out, or draft the clarification from the case's page.")
+		return nil
+	case in.Kind != KindClarification:
+		return nil
+	case in.CaseID == "":
+		if !complete {
+			fe.add("caseId", "required", "A clarification answers a fake-news case: draft it from the case's page.")
+		}
+		return nil
+	}
+	var c *Case
+	if ValidID(in.CaseID) {
+		var err error
+		if c, err = s.store.GetCase(ctx, in.CaseID); IsCode(err, ENOTFOUND) {
+			c = nil
+		} else if err != nil {
+			return err
+		}
+	}
+	forPR := false
+	if c != nil && c.OrgID != orgID {
+		switch pr, err := s.store.GetOrgByCode(ctx, s.cfg.Cases.PROrgCode); {
+		case err == nil && pr.ID == orgID:
+			forPR = true
+		case err != nil && !IsCode(err, ENOTFOUND):
+			return err
+		default:
+			c = nil // another organisation's case is not shown to exist
+		}
+	}
+	if c == nil {
+		fe.add("caseId", "unknown_case", "Your organisation has no such case.")
+		return nil
+	}
+	ok := c.Status == CaseAssigned
+	when := "once it is triaged and assigned, until its clarification is drafted"
+	if forPR {
+		ok = c.Status == CaseDrafting || c.Status == CaseInReview || c.Status == CaseApproved || c.Status == CasePublished
+		when = "once the organisation's clarification is drafted, until the case is closed"
+	}
+	if !ok {
+		fe.add("caseId", "case_not_drafting", fmt.Sprintf("Case %s is %s: its clarification can be drafted %s.", c.Ref, c.Status, when),
+			"caseRef", c.Ref, "status", string(c.Status))
+	}
+	return nil
 }
 
 // countTags counts hashtags (mark '#') or mentions ('@') in text: the

@@ -231,9 +231,12 @@ export interface Delivery {
   platformMessage?: string;
   createdAt: string;
   updatedAt: string;
-  // Not in docs/api.md; used when the server adds them to list answers.
+  // The history's and the post page's rows (DeliveryRow) carry what people
+  // read beside them; other answers (a single delivery, a retry) do not.
   postTitle?: string;
   accountHandle?: string;
+  accountDisplayName?: string;
+  orgCode?: string;
 }
 
 export interface Attempt {

@@ -5,7 +5,9 @@
 import { apiData, apiList, apiRequest, query, API_BASE } from './api';
 import type { Account, Delivery, Officer, Organisation, OrgType, Platform } from './api';
 
-export type OfficerKind = 'nodal' | 'alternate';
+export type OfficerKind = 'nodal' | 'alternate' | 'head';
+/** OFFICER_KINDS are the registry's officer kinds, in the order the organisation page shows them. */
+export const OFFICER_KINDS: readonly OfficerKind[] = ['nodal', 'alternate', 'head'];
 export type Verification = 'unknown' | 'unverified' | 'requested' | 'verified';
 export type TwoFactor = 'unknown' | 'enabled' | 'disabled';
 export type HandoverStatus = 'running' | 'rotation_pending' | 'complete';

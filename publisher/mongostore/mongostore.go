@@ -259,6 +259,8 @@ var indexes = map[string][]index{
 	CollPosts: {
 		{name: "org_updated", keys: bson.D{{Key: "orgId", Value: 1}, {Key: "updatedAt", Value: -1}}},
 		{name: "status_updated", keys: bson.D{{Key: "status", Value: 1}, {Key: "updatedAt", Value: -1}}},
+		// The review queue: in review, longest waiting first.
+		{name: "status_submitted", keys: bson.D{{Key: "status", Value: 1}, {Key: "submittedAt", Value: 1}, {Key: "createdAt", Value: 1}}},
 		{name: "author_updated", keys: bson.D{{Key: "authorId", Value: 1}, {Key: "updatedAt", Value: -1}}},
 		{name: "updated", keys: bson.D{{Key: "updatedAt", Value: -1}}},
 	},

@@ -225,12 +225,16 @@ func (s *Store) GetPost(ctx context.Context, id string) (*publisher.Post, error)
 		options.FindOne().SetProjection(withoutRevisions))
 }
 
-// ListPosts returns posts matching f, most recently updated first, and the
+// ListPosts returns posts matching f, most recently updated first (with
+// f.OldestFirst: by submission, creation and id, ascending), and the
 // number of matches without Limit/Offset.
 func (s *Store) ListPosts(ctx context.Context, f publisher.PostFilter) ([]*publisher.Post, int, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	filter := bson.D{}
+	if len(f.IDs) > 0 {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$in", Value: f.IDs}}})
+	}
 	if f.OrgID != "" {
 		filter = append(filter, bson.E{Key: "orgId", Value: f.OrgID})
 	}
@@ -254,7 +258,12 @@ func (s *Store) ListPosts(ctx context.Context, f publisher.PostFilter) ([]*publi
 	if err != nil {
 		return nil, 0, storeError(err, "counting posts")
 	}
-	opts := options.Find().SetProjection(withoutRevisions).SetSort(bson.D{{Key: "updatedAt", Value: -1}, {Key: "_id", Value: -1}})
+	sort := bson.D{{Key: "updatedAt", Value: -1}, {Key: "_id", Value: -1}}
+	if f.OldestFirst {
+		// null (never submitted) sorts before every date.
+		sort = bson.D{{Key: "submittedAt", Value: 1}, {Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}
+	}
+	opts := options.Find().SetProjection(withoutRevisions).SetSort(sort)
 	out, err := findAll(ctx, s.posts, filter, pageOptions(opts, f.Limit, f.Offset), (*postDoc).post)
 	if err != nil {
 		return nil, 0, storeError(err, "listing posts")

@@ -131,11 +131,13 @@ func (s *Store) GetPost(ctx context.Context, id string) (*publisher.Post, error)
 	return one(ctx, s, "reading a post", "post", "SELECT "+postCols+" FROM posts WHERE id = ?", []any{id}, scanPost)
 }
 
-// ListPosts returns the posts matching f, most recently updated first, and
-// the number of matches without Limit and Offset.
+// ListPosts returns the posts matching f, most recently updated first (with
+// f.OldestFirst: by submission, creation and id, ascending), and the number
+// of matches without Limit and Offset.
 func (s *Store) ListPosts(ctx context.Context, f publisher.PostFilter) ([]*publisher.Post, int, error) {
 	const op = "listing posts"
 	var w where
+	in(&w, "id", f.IDs)
 	if f.OrgID != "" {
 		w.add("org_id = ?", f.OrgID)
 	}
@@ -157,8 +159,13 @@ func (s *Store) ListPosts(ctx context.Context, f publisher.PostFilter) ([]*publi
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM posts"+w.String(), w.args...).Scan(&total); err != nil {
 			return err
 		}
+		order := " ORDER BY updated_at DESC, rowid DESC"
+		if f.OldestFirst {
+			// NULLs (never submitted) sort first in ascending order.
+			order = " ORDER BY submitted_at ASC, created_at ASC, id ASC"
+		}
 		var err error
-		out, err = listTx(ctx, tx, "SELECT "+postCols+" FROM posts"+w.String()+" ORDER BY updated_at DESC, rowid DESC"+page(f.Limit, f.Offset), w.args, scanPost)
+		out, err = listTx(ctx, tx, "SELECT "+postCols+" FROM posts"+w.String()+order+page(f.Limit, f.Offset), w.args, scanPost)
 		return err
 	})
 	if err != nil {

@@ -40,7 +40,7 @@
 // tie-breaker, such as the id, is needed). "By organisation then platform"
 // (ListAccounts) means OrgID then Platform, both in byte order. A zero
 // Limit means no limit; an empty id list (OrgFilter.IDs,
-// AccountFilter.IDs) means no filter.
+// AccountFilter.IDs, PostFilter.IDs) means no filter.
 //
 // # Store-maintained fields
 //
@@ -101,6 +101,7 @@ func Run(t *testing.T, open func(t *testing.T) publisher.Store, opts Options) {
 	t.Run("Users", s.testUsers)
 	t.Run("Sessions", s.testSessions)
 	t.Run("Posts", s.testPosts)
+	t.Run("PostLookups", s.testPostLookups)
 	t.Run("Deliveries", s.testDeliveries)
 	t.Run("Claims", s.testClaims)
 	t.Run("Attempts", s.testAttempts)

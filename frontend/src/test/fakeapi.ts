@@ -49,6 +49,18 @@ export class FakeApi {
   conflictNext = false;
   private seq = 0;
 
+  /** row is a delivery as the history and the post page get it: with its names (DeliveryRow). */
+  row(d: Delivery): Delivery {
+    const a = this.accounts.find((x) => x.id === d.accountId);
+    return {
+      postTitle: this.posts.find((x) => x.id === d.postId)?.title ?? '',
+      accountHandle: a?.handle ?? '',
+      accountDisplayName: a?.displayName ?? '',
+      orgCode: this.orgs.find((x) => x.id === d.orgId)?.code ?? '',
+      ...d,
+    };
+  }
+
   signInAs(id: string): void {
     this.session = { userId: id, csrf: `csrf-${id}` };
   }
@@ -173,7 +185,7 @@ export class FakeApi {
     if ((m = /^\/posts\/([^/]+)$/.exec(p))) {
       const post = this.posts.find((x) => x.id === m![1]);
       if (!post) return this.err(404, 'not_found', 'No such post.');
-      if (method === 'GET') return this.json(200, { data: { post, deliveries: this.deliveries.filter((d) => d.postId === post.id), counts: {} } });
+      if (method === 'GET') return this.json(200, { data: { post, deliveries: this.deliveries.filter((d) => d.postId === post.id).map((d) => this.row(d)), counts: {} } });
       if (method === 'PUT') {
         const b = body as PostInput & { revision: number };
         if (this.conflictNext || b.revision !== post.revision) {
@@ -207,7 +219,7 @@ export class FakeApi {
       d.status = 'queued';
       return this.json(200, { data: d });
     }
-    if (p === '/deliveries' && method === 'GET') return this.json(200, { data: this.deliveries, total: this.deliveries.length });
+    if (p === '/deliveries' && method === 'GET') return this.json(200, { data: this.deliveries.map((d) => this.row(d)), total: this.deliveries.length });
     return this.err(404, 'not_found', `No route ${method} ${p}`);
   }
 }

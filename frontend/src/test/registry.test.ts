@@ -217,6 +217,56 @@ describe('officers', { timeout: 30_000 }, () => {
     expect($('flash')?.textContent).toContain('waiting for an administrator');
   });
 
+  it('shows the head of department beside the nodal officers, with past heads named as such', async () => {
+    const page = orgPage(true, true);
+    page.canAdmin = true;
+    page.officers.push(
+      { id: 'off-h', orgId: 'org1', kind: 'head', name: 'Dr. Raja Sekhar Vundru', designation: 'Additional Chief Secretary', posting: '', startDate: '2025-06-01T00:00:00Z', createdAt: T0, updatedAt: T0 },
+      { id: 'off-h0', orgId: 'org1', kind: 'head', name: 'Anand Mohan Sharan', designation: 'Principal Secretary', posting: '', startDate: '2023-01-01T00:00:00Z',
+        endDate: '2025-06-01T00:00:00Z', createdAt: T0, updatedAt: T0 },
+    );
+    for (const lang of ['en', 'hi'] as const) {
+      await boot('/registry/orgs/org1', 'admin', (m, p) => {
+        if (m === 'GET' && p === '/registry/orgs/org1') return json(200, { data: page });
+        if (m === 'GET' && p === '/registry/orgs/org1/history') return json(200, { data: { lineage: { orgId: 'org1', predecessors: [], events: [] }, officers: [], revisions: [], handovers: [], changes: [], deliveries: [], deliveriesByOrg: {} } });
+        return null;
+      }, lang);
+      await until('the head of department', () => !!$('officer-head'));
+      const head = $('officer-head')!;
+      expect(head.querySelector('h3')?.textContent).toBe(lang === 'hi' ? 'विभागाध्यक्ष' : 'Head of department');
+      expect(head.querySelector('[data-testid="officer-name"]')?.textContent).toBe('Dr. Raja Sekhar Vundru');
+      expect(head.querySelector('[data-testid="appoint-head"]')?.getAttribute('href')).toBe('/registry/orgs/org1/appoint?kind=head');
+      expect($('officer-nodal')?.querySelector('[data-testid="officer-name"]')?.textContent).toBe('Sunita Malik');
+      const past = document.querySelector('[data-testid="past-officers"] tr[data-kind="head"]');
+      expect(past?.textContent).toContain('Anand Mohan Sharan');
+      expect(past?.textContent).toContain(lang === 'hi' ? 'विभागाध्यक्ष' : 'Head of department');
+      expect(document.body.textContent).not.toMatch(/reg\.kind|undefined/);
+      stop?.();
+      stop = null;
+    }
+  });
+
+  it('appoints a head of department with only a name required', async () => {
+    const page = orgPage(true, true);
+    page.canAdmin = true;
+    const calls = await boot('/registry/orgs/org1/appoint?kind=head', 'admin', (m, p) => {
+      if (m === 'GET' && p === '/registry/orgs/org1') return json(200, { data: page });
+      if (m === 'POST' && p === '/registry/orgs/org1/officers') return json(201, { data: { id: 'h1', orgId: 'org1', kind: 'head', toOfficerId: 'off-h', status: 'complete' } });
+      if (m === 'GET' && p === '/registry/orgs/org1/history') return json(200, { data: { lineage: { orgId: 'org1', predecessors: [], events: [] }, officers: [], revisions: [], handovers: [], changes: [], deliveries: [], deliveriesByOrg: {} } });
+      return null;
+    });
+    await until('the officer form', () => !!$('of-name'));
+    expect(document.querySelector('h1')?.textContent).toBe('Appoint the head of department');
+    expect($('head-hint')).not.toBeNull();
+    expect(($('of-name') as HTMLInputElement).required).toBe(true);
+    for (const f of ['of-designation', 'of-posting', 'of-email', 'of-phone']) expect(($(f) as HTMLInputElement).required, f).toBe(false);
+    ($('of-name') as HTMLInputElement).value = 'Dr. Raja Sekhar Vundru';
+    $('officer-submit')!.click();
+    await until('the organisation page', () => location.pathname === '/registry/orgs/org1');
+    const post = calls.find((c) => c.method === 'POST');
+    expect(post?.body).toMatchObject({ kind: 'head', name: 'Dr. Raja Sekhar Vundru' });
+  });
+
   it('hides contact details from a viewer', async () => {
     await boot('/registry/orgs/org1', 'viewer', (m, p) => {
       if (m === 'GET' && p === '/registry/orgs/org1') return json(200, { data: orgPage(false, false) });

@@ -1,9 +1,11 @@
 // The publish history: every delivery, filterable by organisation (PR
-// section), platform, status and IST dates, paginated with the total.
+// section), platform, status and IST dates, paginated with the total. Each
+// row comes with its post's title, its account's handle and display name
+// and its organisation's code, so a page is one request.
 
 import { html, nothing } from 'lit-html';
 import * as api from '../api';
-import { DELIVERY_STATUSES, PLATFORMS, type Account, type Delivery, type DeliveryStatus, type Platform } from '../api';
+import { DELIVERY_STATUSES, PLATFORMS, type Delivery, type DeliveryStatus, type Platform } from '../api';
 import type { Ctx, View } from '../app';
 import { t } from '../i18n';
 import { formatIST, isoMachine } from '../time';
@@ -34,8 +36,6 @@ export class HistoryView implements View {
   private loaded = false;
   private error: unknown = null;
   private errors = new FormErrors();
-  private accounts = new Map<string, Account>();
-  private titles = new Map<string, string>();
   private rowBusy = new Set<string>();
   private rowError = new Map<string, string>();
 
@@ -66,26 +66,17 @@ export class HistoryView implements View {
     this.error = null;
     this.errors.clear();
     try {
-      const [page] = await Promise.all([
-        api.listDeliveries({
-          orgId: this.f.orgId || undefined,
-          platform: this.f.platform,
-          status: this.f.status ? [this.f.status] : undefined,
-          from: this.f.from || undefined,
-          to: this.f.to || undefined,
-          limit: LIMIT,
-          offset: this.offset,
-        }),
-        this.accounts.size === 0
-          ? api.listAccounts(this.orgScoped() ? this.ctx.user?.orgId : undefined).then(
-              (as) => (this.accounts = new Map(as.map((a) => [a.id, a]))),
-              () => undefined,
-            )
-          : Promise.resolve(),
-      ]);
+      const page = await api.listDeliveries({
+        orgId: this.f.orgId || undefined,
+        platform: this.f.platform,
+        status: this.f.status ? [this.f.status] : undefined,
+        from: this.f.from || undefined,
+        to: this.f.to || undefined,
+        limit: LIMIT,
+        offset: this.offset,
+      });
       this.rows = page.data;
       this.total = page.total;
-      void this.loadTitles();
     } catch (err) {
       if (err instanceof api.ApiError && err.fields.length > 0) {
         this.errors.fromError(err, this.ctx.lang(), (fe) => {
@@ -104,27 +95,6 @@ export class HistoryView implements View {
     this.ctx.update();
   }
 
-  /**
-   * loadTitles finds the titles of the posts on this page. The list answer
-   * has no titles (unless the server adds postTitle), so each post not yet
-   * known is fetched once, a few at a time.
-   */
-  private async loadTitles(): Promise<void> {
-    const missing = [...new Set(this.rows.filter((d) => !d.postTitle && !this.titles.has(d.postId)).map((d) => d.postId))];
-    const worker = async () => {
-      for (let id = missing.shift(); id !== undefined; id = missing.shift()) {
-        try {
-          const d = await api.getPost(id);
-          this.titles.set(id, d.post.title || t('common.untitled'));
-        } catch {
-          this.titles.set(id, id);
-        }
-      }
-    };
-    await Promise.all([worker(), worker(), worker(), worker()]);
-    this.ctx.update();
-  }
-
   /** retry queues a failed, unconfirmed or waiting delivery again, from its row. */
   private async retry(d: Delivery): Promise<void> {
     if (this.rowBusy.has(d.id)) return;
@@ -134,7 +104,7 @@ export class HistoryView implements View {
     try {
       const updated = await api.retryDelivery(d.id);
       this.rows = this.rows.map((x) => (x.id === updated.id ? { ...x, ...updated } : x));
-      this.ctx.announce(t('delivery.retried', { account: d.accountHandle || this.accounts.get(d.accountId)?.handle || d.accountId }));
+      this.ctx.announce(t('delivery.retried', { account: d.accountHandle || d.accountId }));
     } catch (err) {
       const msg = translateError(err, this.ctx.lang(), 'retry');
       this.rowError.set(d.id, msg);
@@ -250,13 +220,16 @@ export class HistoryView implements View {
                     <tbody>
                       ${this.rows.map((d) => {
                         const at = d.publishedAt ?? d.updatedAt;
-                        const title = d.postTitle || this.titles.get(d.postId);
+                        const known = this.ctx.orgs.some((o) => o.id === d.orgId);
+                        const name = d.accountDisplayName && d.accountDisplayName !== d.accountHandle ? d.accountDisplayName : '';
                         return html`<tr data-testid="delivery-${d.id}" data-status=${d.status}>
                           <td>${timeEl(formatIST(at, lang), isoMachine(at))}</td>
-                          ${showOrg ? html`<td>${this.ctx.orgName(d.orgId)}</td>` : nothing}
-                          <th scope="row"><a href="/posts/${encodeURIComponent(d.postId)}">${title ?? t('app.loading')}</a></th>
+                          ${showOrg ? html`<td data-testid="delivery-org-${d.id}">${known || !d.orgCode ? this.ctx.orgName(d.orgId) : d.orgCode}</td>` : nothing}
+                          <th scope="row"><a href="/posts/${encodeURIComponent(d.postId)}" data-testid="delivery-post-${d.id}">${d.postTitle || t('common.untitled')}</a></th>
                           <td>${platformName(d.platform)}</td>
-                          <td class="handle">${d.accountHandle || this.accounts.get(d.accountId)?.handle || d.accountId}</td>
+                          <td data-testid="delivery-account-${d.id}"><span class="handle">${d.accountHandle || d.accountId}</span>${name
+                            ? html`<br /><span class="small muted">${name}</span>`
+                            : nothing}</td>
                           <td>${deliveryStatusBadge(d.status)}</td>
                           <td class="num">${d.attempts}</td>
                           <td class="error-cell">${deliveryProblem(d, lang)}</td>

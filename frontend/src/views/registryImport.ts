@@ -76,7 +76,7 @@ export class ImportView implements View {
         <summary>${t('imp.columnsTitle')}</summary>
         <ul>
           <li><strong>organisations</strong>: code*, type*, parent_code, name_en*, name_hi*, district, active_from, active_to</li>
-          <li><strong>officers</strong>: org_code*, kind, name*, designation*, posting*, email*, phone*, rank, account_details, order_ref, start_date, user_email</li>
+          <li><strong>officers</strong>: org_code*, kind (nodal, alternate, head), name*, designation*, posting*, email*, phone*, rank, account_details, order_ref, start_date, user_email</li>
           <li><strong>accounts</strong>: org_code*, platform*, handle*, profile_url, display_name, verification, badge, two_factor, recovery_email, notes</li>
         </ul>
         <p>${t('imp.columnsNote')}</p>

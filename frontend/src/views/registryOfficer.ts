@@ -1,15 +1,16 @@
 // The officer form: appointing an organisation's nodal or alternate
-// officer (administrators; the handover runs on saving), or changing an
-// officer's details (administrators and the nodal officer at once; other
-// editors send the change for an administrator's confirmation). It shows
-// the DPDP notice: why the contact details are collected.
+// officer or its head of department (administrators; the handover runs on
+// saving), or changing an officer's details (administrators and the nodal
+// officer at once; other editors send the change for an administrator's
+// confirmation). It shows the DPDP notice: why the contact details are
+// collected. A head of department needs only a name.
 
 import { html, nothing, type TemplateResult } from 'lit-html';
 import { ApiError, type Officer } from '../api';
 import type { Ctx, View } from '../app';
 import { t, hasKey } from '../i18n';
 import * as reg from '../registryApi';
-import type { OfficerEdit, OfficerKind, RegistryOrg } from '../registryApi';
+import { OFFICER_KINDS, type OfficerEdit, type OfficerKind, type RegistryOrg } from '../registryApi';
 import { focusSummary, FormErrors, loadError, loading } from '../ui';
 import { searchParams } from '../router';
 import { dpdpNotice, nameFor } from './registryShared';
@@ -41,13 +42,14 @@ export class OfficerFormView implements View {
     private id: string,
   ) {
     const p = searchParams();
-    this.kind = p.get('kind') === 'alternate' ? 'alternate' : 'nodal';
+    this.kind = asKind(p.get('kind'));
     this.orgId = mode === 'appoint' ? id : (p.get('org') ?? '');
     void this.load();
   }
 
   title(): string {
-    return this.mode === 'appoint' ? t(this.kind === 'alternate' ? 'reg.appointAlternateTitle' : 'reg.appointTitle') : t('reg.editOfficerTitle');
+    if (this.mode !== 'appoint') return t('reg.editOfficerTitle');
+    return t(this.kind === 'alternate' ? 'reg.appointAlternateTitle' : this.kind === 'head' ? 'reg.appointHeadTitle' : 'reg.appointTitle');
   }
 
   private async load(): Promise<void> {
@@ -56,7 +58,7 @@ export class OfficerFormView implements View {
       if (this.mode === 'edit') {
         this.officer = this.page.officers.find((o) => o.id === this.id) ?? null;
         if (!this.officer) throw new ApiError(404, 'not_found', t('reg.noSuchOfficer'));
-        this.kind = this.officer.kind === 'alternate' ? 'alternate' : 'nodal';
+        this.kind = asKind(this.officer.kind);
       }
     } catch (err) {
       this.error = err;
@@ -113,8 +115,9 @@ export class OfficerFormView implements View {
       ${dpdpNotice()}
       ${!direct ? html`<p class="notice notice--warn" data-testid="needs-confirmation">${t('reg.needsConfirmation')}</p>` : nothing}
       ${this.mode === 'appoint' && p.officers.some((x) => x.kind === this.kind && !x.endDate)
-        ? html`<p class="notice notice--warn" data-testid="handover-warning">${t('reg.handoverWarning')}</p>`
+        ? html`<p class="notice notice--warn" data-testid="handover-warning">${t(this.kind === 'head' ? 'reg.headHandoverWarning' : 'reg.handoverWarning')}</p>`
         : nothing}
+      ${this.kind === 'head' ? html`<p class="hint" data-testid="head-hint">${t('reg.headFormHint')}</p>` : nothing}
       <form class="form" novalidate @submit=${(ev: Event) => void this.submit(ev)} data-testid="officer-form">
         ${e.summary()}
         ${FIELDS.map((x) => this.field(x, o))}
@@ -130,7 +133,13 @@ export class OfficerFormView implements View {
     `;
   }
 
-  private field(x: (typeof FIELDS)[number], o: Officer | null): TemplateResult {
+  /** required reports whether a field must be filled in for this kind of officer. */
+  private required(x: (typeof FIELDS)[number]): boolean {
+    return x.required && (this.kind !== 'head' || x.key === 'name');
+  }
+
+  private field(f: (typeof FIELDS)[number], o: Officer | null): TemplateResult {
+    const x = { ...f, required: this.required(f) };
     const e = this.errors;
     const id = `of-${x.key}`;
     const value = o ? String((o as unknown as Record<string, string | undefined>)[x.key] ?? '') : '';
@@ -146,4 +155,9 @@ export class OfficerFormView implements View {
       ${e.fieldError(id)}
     </div>`;
   }
+}
+
+/** asKind reads an officer kind, nodal by default. */
+function asKind(v: string | null | undefined): OfficerKind {
+  return (OFFICER_KINDS as readonly string[]).includes(v ?? '') ? (v as OfficerKind) : 'nodal';
 }

@@ -1,7 +1,8 @@
 // One organisation's registry page: its details and lineage (renames,
-// merges), its nodal and alternate officers (contact details only for
-// those who may see them), handovers waiting for credential rotation, its
-// accounts with their registry details, and its history.
+// merges), its nodal and alternate officers and its head of department
+// (contact details only for those who may see them), handovers waiting for
+// credential rotation, its accounts with their registry details, and its
+// history.
 
 import './registry.css';
 import { html, nothing, type TemplateResult } from 'lit-html';
@@ -13,7 +14,7 @@ import { platformName } from '../platforms';
 import * as reg from '../registryApi';
 import type { Handover, OrgHistory, RegistryAccount, RegistryOrg, TwoFactor, Verification } from '../registryApi';
 import { accountStatusBadge, deliveryStatusBadge, externalLink, focusSummary, FormErrors, loadError, loading, timeEl } from '../ui';
-import { nameFor, orgTypeLabel, wordLabel } from './registryShared';
+import { nameFor, officerKindLabel, orgTypeLabel, wordLabel } from './registryShared';
 
 type Panel = '' | 'edit' | 'merge' | 'register' | `profile-${string}`;
 
@@ -122,10 +123,11 @@ export class RegistryOrgView implements View {
       <section class="section" aria-labelledby="officers-h" data-testid="org-officers">
         <h2 id="officers-h">${t('reg.officers')}</h2>
         ${!p.seesContacts ? html`<p class="muted small" data-testid="contacts-hidden">${t('reg.contactsHidden')}</p>` : nothing}
-        ${(['nodal', 'alternate'] as const).map((kind) => {
+        ${reg.OFFICER_KINDS.map((kind) => {
           const o2 = current.find((x) => x.kind === kind);
           return html`<div class="card" data-testid="officer-${kind}">
             <h3>${t(`reg.kind.${kind}`)}</h3>
+            ${kind === 'head' ? html`<p class="small muted">${t('reg.headIntro')}</p>` : nothing}
             ${o2 ? this.officerCard(o2, p) : html`<p class="muted" data-testid="officer-${kind}-none">${t('reg.noOfficer')}</p>`}
             ${p.canAdmin
               ? html`<a class="button button--secondary" href="/registry/orgs/${encodeURIComponent(o.id)}/appoint?kind=${kind}" data-testid="appoint-${kind}"
@@ -159,8 +161,8 @@ export class RegistryOrgView implements View {
     const lang = this.ctx.lang();
     return html`<dl class="details" data-testid="officer-card-${o.id}">
         <dt>${t('reg.f.name')}</dt><dd data-testid="officer-name">${o.name}</dd>
-        <dt>${t('reg.f.designation')}</dt><dd>${o.designation}</dd>
-        <dt>${t('reg.f.posting')}</dt><dd>${o.posting}</dd>
+        <dt>${t('reg.f.designation')}</dt><dd>${o.designation || t('common.none')}</dd>
+        <dt>${t('reg.f.posting')}</dt><dd>${o.posting || t('common.none')}</dd>
         ${o.rank ? html`<dt>${t('reg.f.rank')}</dt><dd>${o.rank}</dd>` : nothing}
         <dt>${t('reg.f.email')}</dt><dd data-testid="officer-email">${p.seesContacts ? o.email || t('common.none') : t('reg.hidden')}</dd>
         <dt>${t('reg.f.phone')}</dt><dd data-testid="officer-phone">${p.seesContacts ? o.phone || t('common.none') : t('reg.hidden')}</dd>
@@ -181,7 +183,7 @@ export class RegistryOrgView implements View {
         <table class="table" data-testid="past-officers">
           <thead><tr><th scope="col">${t('reg.f.name')}</th><th scope="col">${t('reg.f.kind')}</th><th scope="col">${t('reg.f.designation')}</th><th scope="col">${t('reg.f.startDate')}</th><th scope="col">${t('reg.f.endDate')}</th></tr></thead>
           <tbody>
-            ${past.map((o) => html`<tr><th scope="row">${o.name}</th><td>${t(o.kind === 'alternate' ? 'reg.kind.alternate' : 'reg.kind.nodal')}</td><td>${o.designation}</td><td>${day(o.startDate, lang)}</td><td>${day(o.endDate, lang)}</td></tr>`)}
+            ${past.map((o) => html`<tr data-kind=${o.kind}><th scope="row">${o.name}</th><td>${officerKindLabel(o.kind)}</td><td>${o.designation}</td><td>${day(o.startDate, lang)}</td><td>${day(o.endDate, lang)}</td></tr>`)}
           </tbody>
         </table>
       </div>`;

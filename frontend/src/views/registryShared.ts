@@ -23,6 +23,12 @@ export function gapLabel(g: Gap, windowDays: number): string {
   return t(key, { platform: g.platform ? platformName(g.platform) : '', days: windowDays });
 }
 
+/** officerKindLabel names an officer's kind: nodal, alternate or head of department. */
+export function officerKindLabel(kind: string): string {
+  const key = `reg.kind.${kind}`;
+  return hasKey(key) ? t(key) : kind;
+}
+
 export function wordLabel(prefix: string, v: string | undefined): string {
   const key = `${prefix}.${v ?? 'unknown'}`;
   return hasKey(key) ? t(key) : (v ?? '');
