@@ -152,6 +152,9 @@ type ConnectMethod struct {
 	// (ConnectOAuth; administrators only).
 	RedirectURL string `json:"redirectUrl,omitempty"`
 	Reason      string `json:"reason,omitempty"`
+	// Renewable is set when a connected account's token can be renewed
+	// on demand (RefreshAccountNow), without reconnecting.
+	Renewable bool `json:"renewable"`
 }
 
 // Reasons a connection fails, as FieldError codes of the field "connect"
@@ -219,6 +222,7 @@ func (s *Service) ConnectMethods(ctx context.Context) ([]ConnectMethod, error) {
 		r := c.Rules()
 		_, isAuth := c.(Authorizer)
 		form, isForm := c.(CredentialForm)
+		_, m.Renewable = c.(Refresher)
 		switch {
 		case r.Defunct != "":
 			m.Reason = r.Defunct
@@ -234,6 +238,7 @@ func (s *Service) ConnectMethods(ctx context.Context) ([]ConnectMethod, error) {
 		default:
 			m.Reason = "Prasar cannot connect accounts of this platform"
 		}
+		m.Renewable = m.Renewable && m.Method != ""
 		out = append(out, m)
 	}
 	return out, nil

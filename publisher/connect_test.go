@@ -947,6 +947,10 @@ func TestConnectMethods(t *testing.T) {
 	if m := got[publisher.Telegram]; m.Method != publisher.ConnectForm || len(m.Fields) != 2 || !m.Fields[0].Secret {
 		t.Errorf("Telegram = %+v", m)
 	}
+	// X's connector renews tokens; Telegram's bot tokens do not expire.
+	if !got[publisher.X].Renewable || got[publisher.Telegram].Renewable {
+		t.Errorf("renewable: X %v, Telegram %v; want true, false", got[publisher.X].Renewable, got[publisher.Telegram].Renewable)
+	}
 	ms, _ = e.svc.ConnectMethods(as(e.editor))
 	for _, m := range ms {
 		if m.RedirectURL != "" {

@@ -1064,6 +1064,8 @@ export interface ConnectMethod {
   /** the callback to register with the platform's app (admins only) */
   redirectUrl?: string;
   reason?: string;
+  /** a connected account's token can be renewed now, without reconnecting */
+  renewable?: boolean;
 }
 
 export interface SelectableAccount {

@@ -17,7 +17,7 @@ const DAY = 24 * 3600 * 1000;
 class ConnectFake {
   methods: ConnectMethod[] = [
     { platform: 'x', method: 'oauth', sandbox: true, redirectUrl: 'http://localhost/api/v1/oauth/x/callback' },
-    { platform: 'instagram', method: 'oauth', sandbox: true, redirectUrl: 'http://localhost/api/v1/oauth/instagram/callback' },
+    { platform: 'instagram', method: 'oauth', sandbox: true, redirectUrl: 'http://localhost/api/v1/oauth/instagram/callback', renewable: true },
     {
       platform: 'telegram',
       method: 'form',
@@ -31,6 +31,8 @@ class ConnectFake {
   ];
   notifications: AppNotification[] = [];
   selection: Selection | null = null;
+  /** the answer to a renewal: a new expiry, or the platform's refusal */
+  renewRefused = false;
   started: { platform: string; body: unknown }[] = [];
 
   constructor(public base: FakeApi) {
@@ -48,7 +50,7 @@ class ConnectFake {
   fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(String(input), 'http://localhost');
     const p = url.pathname.replace(/^\/api\/v1/, '');
-    if (!/^\/(connect|oauth|notifications)(\/|$)/.test(p) && !/^\/accounts\/[^/]+\/disconnect$/.test(p)) return this.base.fetch(input, init);
+    if (!/^\/(connect|oauth|notifications)(\/|$)/.test(p) && !/^\/accounts\/[^/]+\/(disconnect|refresh)$/.test(p)) return this.base.fetch(input, init);
     const method = (init.method ?? 'GET').toUpperCase();
     const headers = Object.fromEntries(Object.entries((init.headers as Record<string, string>) ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
     const body = typeof init.body === 'string' ? JSON.parse(init.body) : null;
@@ -90,6 +92,17 @@ class ConnectFake {
       a.statusReason = 'Disconnected in Prasar; connect it again to publish to it.';
       delete a.tokenExpiresAt;
       return this.json(200, { data: { account: a, revoked: true } });
+    }
+    if ((m = /^\/accounts\/([^/]+)\/refresh$/.exec(p)) && method === 'POST') {
+      const a = this.base.accounts.find((x) => x.id === m![1]);
+      if (!a) return this.err(404, 'not_found', 'No such account.');
+      if (this.renewRefused) {
+        return this.err(422, 'invalid', 'Instagram refused to renew the token; the account must be reconnected.', [
+          { field: 'accountId', code: 'credentials_refused', message: 'Session has expired', params: { detail: 'Session has expired' } },
+        ]);
+      }
+      a.tokenExpiresAt = new Date(Date.now() + 60 * DAY).toISOString();
+      return this.json(200, { data: a });
     }
     if (p === '/notifications' && method === 'GET') {
       const unread = url.searchParams.get('unread') === 'true';
@@ -178,6 +191,27 @@ afterEach(() => {
 });
 
 describe('the accounts page', () => {
+  it('renews a connected account\'s token on request, and says so when the platform refuses', async () => {
+    const fake = newFake('editor');
+    const ig = fake.base.accounts[1]!; // acc-ig, on a platform whose tokens renew
+    ig.tokenExpiresAt = new Date(Date.now() + 3 * DAY + 3600_000).toISOString();
+    await boot('/accounts', fake);
+    // X's tokens are not renewable on demand here: no button there.
+    expect($('renew-acc-x')).toBeNull();
+    expect(must('account-expiring-acc-ig').textContent).toContain('Expires in 3 days');
+    must('renew-acc-ig').click();
+    await settle();
+    expect(fake.base.requests.some((r) => r.method === 'POST' && r.path === '/api/v1/accounts/acc-ig/refresh')).toBe(true);
+    expect(document.body.textContent).toContain(`The connection of ${ig.handle} was renewed.`);
+    expect(must('account-expiry-acc-ig').dataset.soon).toBe('false');
+    expect($('account-expiring-acc-ig')).toBeNull();
+
+    fake.renewRefused = true;
+    must('renew-acc-ig').click();
+    await settle();
+    expect(document.body.textContent).toContain(`Instagram refused to renew the connection of ${ig.handle} (Session has expired): reconnect the account.`);
+  });
+
   it('connects and reconnects through the platform sign-in, shows expiry in IST and warns when it is near', async () => {
     const fake = newFake('editor');
     const x = fake.base.accounts[0]!; // acc-x

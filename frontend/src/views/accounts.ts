@@ -104,6 +104,39 @@ export class AccountsView implements View {
     this.ctx.update();
   }
 
+  /** renew asks the platform for a fresh token for a connected account now. */
+  private async renew(a: Account): Promise<void> {
+    if (this.busy) return;
+    this.busy = a.id;
+    this.notice = null;
+    this.ctx.update();
+    try {
+      const updated = await api.renewAccount(a.id);
+      this.accounts = this.accounts.map((x) => (x.id === a.id ? updated : x));
+      const text = t('connect.renewed', { handle: a.handle });
+      this.notice = { kind: 'success', text };
+      this.ctx.announce(text);
+    } catch (err) {
+      this.notice = { kind: 'error', text: this.renewError(err, a) };
+      this.ctx.announce(this.notice.text, true);
+    }
+    this.busy = '';
+    this.ctx.update();
+  }
+
+  /** renewError says why a renewal failed, and what to do instead. */
+  private renewError(err: unknown, a: Account): string {
+    if (err instanceof api.ApiError) {
+      const fe = err.fields.find((f) => f.field === 'accountId');
+      if (fe?.code === 'credentials_refused') {
+        return t('connect.renewRefused', { platform: platformName(a.platform), handle: a.handle, detail: fe.params?.detail ?? fe.message });
+      }
+      if (fe?.code === 'not_renewable') return t('connect.notRenewable', { handle: a.handle });
+      if (err.code === 'conflict') return t('connect.renewBusy', { handle: a.handle });
+    }
+    return translateError(err, this.ctx.lang());
+  }
+
   /** expiry shows when the connection ends, warning when it is soon. */
   private expiry(a: Account) {
     const lang = this.ctx.lang();
@@ -145,6 +178,11 @@ export class AccountsView implements View {
       <button type="button" class=${a.status === 'connected' ? 'button button--small button--secondary' : 'button button--small'}
         data-testid="reconnect-${a.id}" aria-label=${t('connect.reconnectLabel', { handle: a.handle, platform: name })} ?disabled=${!!this.busy}
         @click=${() => void this.connect(a.platform, a.id)}>${t('connect.reconnect')}</button>
+      ${m.renewable && a.status === 'connected'
+        ? html`<button type="button" class="button button--small button--secondary" data-testid="renew-${a.id}"
+            aria-label=${t('connect.renewLabel', { handle: a.handle })} ?disabled=${!!this.busy}
+            @click=${() => void this.renew(a)}>${t('connect.renew')}</button>`
+        : nothing}
       ${a.status === 'disconnected'
         ? nothing
         : html`<button type="button" class="button button--small button--secondary" data-testid="disconnect-${a.id}"
