@@ -118,10 +118,37 @@ func TestE2EReachChartGrows(t *testing.T) {
 	}
 	eng0 := total("engagements") // published seconds ago: not read yet
 
+	// The readings of every delivery of the post, from the store: the
+	// chart is checked once they are all in, not on the first that lands.
+	ds, _, err := store.ListDeliveries(ctx, publisher.DeliveryFilter{PostID: p.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, d := range ds {
+		ids = append(ids, d.ID)
+	}
+	readAll := func(fetches int) func() (bool, string) {
+		return func() (bool, string) {
+			ts, err := store.GetTracks(ctx, ids)
+			if err != nil {
+				return false, err.Error()
+			}
+			n := 0
+			for _, tr := range ts {
+				if tr.Fetches >= fetches {
+					n++
+				}
+			}
+			return n == len(ids), fmt.Sprintf("%d of %d deliveries read %d times or more", n, len(ids), fetches)
+		}
+	}
+
 	// Two hours on: collect now.
 	clk.advance(2 * time.Hour)
 	b.click("reach-collect")
 	b.waitJS("collect now's answer", e2eStep, `!!document.querySelector('[data-testid="reach-collect-done"]')`)
+	waitFor(t, 2*e2ePublish, "every delivery read once", readAll(1))
 	var eng1, reach1 int
 	b.waitFor("the chart grown after the readings", 2*e2ePublish, func() (bool, string) {
 		b.click("reach-refresh")
@@ -143,20 +170,13 @@ func TestE2EReachChartGrows(t *testing.T) {
 
 	// Past the 6-hour point: the worker's sweep reads again by itself.
 	clk.advance(5 * time.Hour)
+	waitFor(t, 2*e2ePublish, "every delivery read by the sweep", readAll(2))
 	b.waitFor("the chart grown after the 6-hour readings", 2*e2ePublish, func() (bool, string) {
 		b.click("reach-refresh")
 		time.Sleep(500 * time.Millisecond)
 		e := total("engagements")
 		return e > eng1, fmt.Sprintf("engagements %d (at 2 h: %d)", e, eng1)
 	})
-	ds, _, err := store.ListDeliveries(ctx, publisher.DeliveryFilter{PostID: p.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for _, d := range ds {
-		ids = append(ids, d.ID)
-	}
 	ts, err := store.GetTracks(ctx, ids)
 	if err != nil {
 		t.Fatal(err)
