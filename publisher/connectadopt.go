@@ -40,18 +40,23 @@ func grantHandle(g GrantedAccount) string {
 }
 
 // registeredAccount returns the registered, unconnected account on p whose
-// handle is handle (of any organisation: the caller checks), or nil.
+// handle is handle (of any organisation: the caller checks), or nil. The
+// placeholder external id is made from the handle (RegistryExternalID), so
+// this is an indexed look-up of the two spellings, with and without "@".
 func (s *Service) registeredAccount(ctx context.Context, p Platform, handle string) (*Account, error) {
-	if handleKey(handle) == "" {
+	key := handleKey(handle)
+	if key == "" {
 		return nil, nil
 	}
-	as, err := s.store.ListAccounts(ctx, AccountFilter{Platform: p})
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range as {
-		if isRegisteredPlaceholder(a) && sameHandle(a.Handle, handle) {
-			return a, nil
+	for _, ext := range []string{RegistryExternalID(key), RegistryExternalID("@" + key)} {
+		as, err := s.store.ListAccounts(ctx, AccountFilter{Platform: p, ExternalID: ext})
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			if isRegisteredPlaceholder(a) && sameHandle(a.Handle, handle) {
+				return a, nil
+			}
 		}
 	}
 	return nil, nil

@@ -1,12 +1,14 @@
 package publisher
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/binary"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -14,7 +16,10 @@ var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadd
 
 // NewID returns a new random identifier that sorts by creation time: 6 bytes
 // of milliseconds since the epoch followed by 9 random bytes, base32-encoded
-// (24 characters of [0-9a-z]).
+// (24 characters of [0-9a-z]). Within a process the ids are strictly
+// increasing: one made in the same millisecond as the last (or while the
+// clock steps back) follows it by a random step, so that records stored
+// with the same timestamp still list in the order they were made.
 func NewID() string {
 	var b [15]byte
 	ms := uint64(time.Now().UnixMilli())
@@ -24,7 +29,33 @@ func NewID() string {
 	if _, err := rand.Read(b[6:]); err != nil {
 		panic("publisher: crypto/rand failed: " + err.Error())
 	}
+	idMu.Lock()
+	if bytes.Compare(b[:6], lastID[:6]) <= 0 {
+		b = lastID
+		step := binary.BigEndian.Uint32(b[11:]) | 1 // reuse random bits for the step
+		var r [4]byte
+		if _, err := rand.Read(r[:]); err == nil {
+			step = binary.BigEndian.Uint32(r[:])>>8 + 1
+		}
+		addTo(b[:], uint64(step))
+	}
+	lastID = b
+	idMu.Unlock()
 	return idEncoding.EncodeToString(b[:])
+}
+
+var (
+	idMu   sync.Mutex
+	lastID [15]byte
+)
+
+// addTo adds n to the big-endian number b.
+func addTo(b []byte, n uint64) {
+	for i := len(b) - 1; i >= 0 && n > 0; i-- {
+		sum := uint64(b[i]) + n&0xff
+		b[i] = byte(sum)
+		n = n>>8 + sum>>8
+	}
 }
 
 // NewToken returns n random bytes, base32-encoded; for session tokens, OAuth
