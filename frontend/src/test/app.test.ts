@@ -7,41 +7,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Lang } from '../api';
 import { FakeApi, FakeEventSource, delivery } from './fakeapi';
+import { bootApp, settle as settleDom, $, must, type } from './dom';
 
 let stop: (() => void) | null = null;
 
-async function settle(ms = 0): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
-  if (ms > 0) await new Promise((r) => setTimeout(r, ms));
-  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
-}
+const settle = (ms = 0) => settleDom(ms, 5);
 
 async function boot(path: string, fake: FakeApi, lang: Lang = 'en'): Promise<void> {
-  history.replaceState(null, '', path);
-  document.body.innerHTML = '<div id="app"></div>';
-  const { vi } = await import('vitest');
-  vi.resetModules();
-  const api = await import('../api');
-  api.setFetch(fake.fetch as typeof fetch);
-  const i18n = await import('../i18n');
-  i18n.setLang(lang);
-  const { startApp } = await import('../app');
-  const h = startApp(document.getElementById('app')!);
-  stop = h.stop;
-  await h.ready;
-  await settle();
-}
-
-const $ = <T extends HTMLElement = HTMLElement>(testid: string) => document.querySelector<T>(`[data-testid="${testid}"]`);
-const must = <T extends HTMLElement = HTMLElement>(testid: string) => {
-  const el = $<T>(testid);
-  if (!el) throw new Error(`no element with data-testid=${testid} in ${location.pathname}:\n${document.body.innerHTML.slice(0, 2000)}`);
-  return el;
-};
-
-function type(el: HTMLInputElement | HTMLTextAreaElement, value: string): void {
-  el.value = value;
-  el.dispatchEvent(new Event('input', { bubbles: true }));
+  stop = await bootApp(path, fake.fetch, lang);
 }
 
 function check(el: HTMLInputElement, on = true): void {

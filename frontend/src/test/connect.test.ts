@@ -9,6 +9,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Account, AppNotification, ConnectMethod, Lang, Selection } from '../api';
 import { FakeApi, FakeEventSource, account, user } from './fakeapi';
+import { $, bootApp, must, settle as settleDom, type } from './dom';
 
 const T0 = '2026-11-28T04:30:00Z';
 const DAY = 24 * 3600 * 1000;
@@ -128,43 +129,16 @@ class ConnectFake {
 let stop: (() => void) | null = null;
 let navigatedTo: string[] = [];
 
-async function settle(ms = 0): Promise<void> {
-  for (let i = 0; i < 6; i++) await new Promise((r) => setTimeout(r, 0));
-  if (ms > 0) await new Promise((r) => setTimeout(r, ms));
-  for (let i = 0; i < 6; i++) await new Promise((r) => setTimeout(r, 0));
-}
+const settle = (ms = 0) => settleDom(ms, 6);
 
 async function boot(path: string, fake: ConnectFake, lang: Lang = 'en'): Promise<void> {
-  history.replaceState(null, '', path);
-  document.body.innerHTML = '<div id="app"></div>';
-  const { vi } = await import('vitest');
-  vi.resetModules();
-  const api = await import('../api');
-  api.setFetch(fake.fetch as typeof fetch);
-  const i18n = await import('../i18n');
-  i18n.setLang(lang);
-  // Leaving for the platform's consent page is recorded, not followed.
-  const { connectNav } = await import('../views/connect');
-  connectNav.go = (u: string) => {
-    navigatedTo.push(u);
-  };
-  const { startApp } = await import('../app');
-  const h = startApp(document.getElementById('app')!);
-  stop = h.stop;
-  await h.ready;
-  await settle();
-}
-
-const $ = <T extends HTMLElement = HTMLElement>(testid: string) => document.querySelector<T>(`[data-testid="${testid}"]`);
-const must = <T extends HTMLElement = HTMLElement>(testid: string) => {
-  const el = $<T>(testid);
-  if (!el) throw new Error(`no element with data-testid=${testid} in ${location.pathname}${location.search}:\n${document.body.innerHTML.slice(0, 4000)}`);
-  return el;
-};
-
-function type(el: HTMLInputElement, value: string): void {
-  el.value = value;
-  el.dispatchEvent(new Event('input', { bubbles: true }));
+  stop = await bootApp(path, fake.fetch, lang, async () => {
+    // Leaving for the platform's consent page is recorded, not followed.
+    const { connectNav } = await import('../views/connect');
+    connectNav.go = (u: string) => {
+      navigatedTo.push(u);
+    };
+  });
 }
 
 function submit(testid: string): void {
