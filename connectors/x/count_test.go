@@ -14,22 +14,32 @@ import (
 )
 
 // sharedConformanceDir holds the twitter-text conformance files, beside the project root (see
-// ../shared/conformance/twitter-text/README.md).
-const sharedConformanceDir = "../../../shared/conformance/twitter-text"
+// ../shared/conformance/twitter-text/README.md); vendoredConformanceDir is this repository's copy, for
+// a clone that has no ../shared beside it.
+const (
+	sharedConformanceDir   = "../../../shared/conformance/twitter-text"
+	vendoredConformanceDir = "testdata/twitter-text"
+)
 
-// conformanceFile reads a file of the shared twitter-text conformance folder, skipping the test only when
-// the folder itself is absent.
+// conformanceFile reads a file of the twitter-text conformance folder: the shared one when it is
+// there (and then the vendored copy must be the same, byte for byte), the vendored copy otherwise. It
+// never skips.
 func conformanceFile(t *testing.T, name string) []byte {
 	t.Helper()
-	if _, err := os.Stat(sharedConformanceDir); errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("%s is absent: the twitter-text conformance files live beside the project root (../shared in CI "+
-			"and on developer machines); this test runs there", sharedConformanceDir)
-	}
-	data, err := os.ReadFile(filepath.Join(sharedConformanceDir, name))
+	vendored, err := os.ReadFile(filepath.Join(vendoredConformanceDir, name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return data
+	shared, err := os.ReadFile(filepath.Join(sharedConformanceDir, name))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return vendored
+	case err != nil:
+		t.Fatal(err)
+	case !bytes.Equal(shared, vendored):
+		t.Fatalf("%s/%s differs from the vendored copy in %s: copy it over", sharedConformanceDir, name, vendoredConformanceDir)
+	}
+	return shared
 }
 
 type weightedExpectation struct {
@@ -271,7 +281,7 @@ func TestRandomTextsAgainstTwitterText(t *testing.T) {
 func TestEmbeddedConfigs(t *testing.T) {
 	for name, embedded := range map[string][]byte{"config-v2.json": configV2JSON, "config-v3.json": configV3JSON} {
 		if !bytes.Equal(conformanceFile(t, name), embedded) {
-			t.Errorf("embedded %s differs from %s/%s", name, sharedConformanceDir, name)
+			t.Errorf("embedded %s differs from the conformance copy of %s", name, name)
 		}
 	}
 	v3 := ConfigV3()
