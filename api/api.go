@@ -259,6 +259,7 @@ func NewHandler(cfg Config, svc *publisher.Service, ui fs.FS, logger *slog.Logge
 	a.POST("/registry/orgs/:id/officers", h.handleAppointOfficer)
 	a.POST("/registry/events/:id/resume", h.handleResumeOrgEvent)
 	a.PUT("/registry/officers/:id", h.handleEditOfficer)
+	a.POST("/registry/officers/:id/end", h.handleEndOfficerTerm)
 	a.GET("/registry/officer-changes", h.handleListOfficerChanges)
 	a.POST("/registry/officer-changes/:id/decide", h.handleDecideOfficerChange)
 	a.GET("/registry/handovers", h.handleListHandovers)

@@ -115,6 +115,25 @@ func (h *handler) handleAppointOfficer(c *gin.Context) {
 	created(c, ho)
 }
 
+// handleEndOfficerTerm serves POST /api/v1/registry/officers/:id/end: the
+// officer has left with nobody appointed yet; 201 with the handover.
+func (h *handler) handleEndOfficerTerm(c *gin.Context) {
+	id, valid := h.pathID(c)
+	if !valid {
+		return
+	}
+	var in publisher.VacateInput
+	if !h.bind(c, &in) {
+		return
+	}
+	ho, err := h.svc.EndOfficerTerm(c.Request.Context(), id, in)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	created(c, ho)
+}
+
 // editOfficerBody is the body of PUT /api/v1/registry/officers/:id.
 type editOfficerBody struct {
 	publisher.OfficerEdit

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prasar/prasar/publisher"
 	"github.com/prasar/prasar/publisher/pdfdoc"
@@ -50,9 +51,34 @@ func TestRegistryEditorCannotReadAnotherOrganisationsOfficerContacts(t *testing.
 	v.do("PUT", "/api/v1/registry/officers/"+e.officerB.ID, map[string]any{"name": "X", "designation": "Y", "posting": "Z",
 		"email": "x@prasar.test", "phone": "+91 98765 43210"}).wantError(t, http.StatusForbidden, publisher.EFORBIDDEN)
 	v.do("POST", "/api/v1/registry/orgs/"+e.orgB.ID+"/officers", map[string]any{"name": "X"}).wantError(t, http.StatusForbidden, publisher.EFORBIDDEN)
+	v.do("POST", "/api/v1/registry/officers/"+e.officerB.ID+"/end", map[string]any{}).wantError(t, http.StatusForbidden, publisher.EFORBIDDEN)
 	v.do("PUT", "/api/v1/registry/accounts/"+e.xB.ID+"/profile", map[string]any{"twoFactor": "enabled"}).wantError(t, http.StatusForbidden, publisher.EFORBIDDEN)
 	v.do("POST", "/api/v1/registry/import", map[string]any{"kind": "organisations", "data": []byte("code\n")}).wantError(t, http.StatusForbidden, publisher.EFORBIDDEN)
 	e.checkNoSecrets()
+}
+
+// TestEndOfficerTermOverHTTP: an administrator records that B's nodal
+// officer has left; the page then has no current officer of that kind and one
+// handover to nobody. Unknown fields and a future date are field errors.
+func TestEndOfficerTermOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	admin := e.signIn(e.admin)
+	path := "/api/v1/registry/officers/" + e.officerB.ID + "/end"
+	admin.do("POST", path, map[string]any{"endDate": "2999-01-01T00:00:00+05:30"}).wantError(t, http.StatusUnprocessableEntity, publisher.EINVALID)
+	admin.do("POST", path, map[string]any{"when": "now"}).wantError(t, http.StatusBadRequest, publisher.EMALFORMED)
+	var h publisher.Handover
+	admin.do("POST", path, map[string]any{"note": "Transferred", "revokeAccess": true}).want(t, http.StatusCreated).data(t, &h)
+	if h.ToOfficerID != "" || h.FromOfficerID != e.officerB.ID || h.Note != "Transferred" {
+		t.Fatalf("handover = %+v", h)
+	}
+	var page publisher.RegistryOrg
+	admin.do("GET", "/api/v1/registry/orgs/"+e.orgB.ID, nil).want(t, http.StatusOK).data(t, &page)
+	for _, o := range page.Officers {
+		if o.Kind == publisher.OfficerNodal && (o.EndDate == nil || o.EndDate.After(time.Now())) {
+			t.Fatalf("a nodal officer is still current: %+v", o)
+		}
+	}
+	admin.do("POST", path, map[string]any{}).wantError(t, http.StatusUnprocessableEntity, publisher.EINVALID)
 }
 
 // readSheets returns a workbook's sheets as text, by name.

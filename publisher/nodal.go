@@ -238,25 +238,40 @@ func (s *Service) checkOfficerUser(ctx context.Context, userID, orgID string) *F
 // returns it; ECONFLICT if another one for the organisation and kind is
 // running.
 func (s *Service) planHandover(ctx context.Context, o *Officer, id, note string, revoke bool) (*Handover, error) {
+	return s.planHandoverOf(ctx, o.OrgID, o.Kind, o, o.StartDate, id, note, revoke, "")
+}
+
+// planHandoverOf records the handover of the organisation's officer of kind
+// at effective: to the officer o, or, with o nil, to nobody (the post falls
+// vacant). With wantFrom set, the officer current at effective must be
+// that one (ECONFLICT otherwise, and nothing recorded).
+func (s *Service) planHandoverOf(ctx context.Context, orgID string, kind OfficerKind, o *Officer, effective time.Time, id, note string, revoke bool,
+	wantFrom string) (*Handover, error) {
 	now := s.now().UTC()
-	h := &Handover{ID: id, OrgID: o.OrgID, Kind: o.Kind, ToOfficerID: o.ID, Appointed: o, EffectiveAt: o.StartDate, Note: strings.TrimSpace(note),
+	h := &Handover{ID: id, OrgID: orgID, Kind: kind, Appointed: o, EffectiveAt: effective, Note: strings.TrimSpace(note),
 		Status: HandoverRunning, CreatedAt: now, UpdatedAt: now}
+	if o != nil {
+		h.ToOfficerID = o.ID
+	}
 	if u := UserFromContext(ctx); u != nil {
 		h.ActorID = u.ID
 	}
-	current, err := s.store.ListOfficers(ctx, OfficerFilter{OrgID: o.OrgID, CurrentAt: o.StartDate})
+	current, err := s.store.ListOfficers(ctx, OfficerFilter{OrgID: orgID, CurrentAt: effective})
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range current {
-		if c.Kind == o.Kind && c.ID != o.ID {
+		if c.Kind == kind && c.ID != h.ToOfficerID {
 			h.FromOfficerID, h.FromUserID = c.ID, c.UserID
 			break
 		}
 	}
-	if h.FromOfficerID != "" && o.Kind != OfficerHead {
+	if wantFrom != "" && h.FromOfficerID != wantFrom {
+		return nil, Errorf(ECONFLICT, "This officer was not the organisation's current %s officer on that date.", kind)
+	}
+	if h.FromOfficerID != "" && kind != OfficerHead {
 		// The outgoing officer knew the accounts' credentials.
-		as, err := s.store.ListAccounts(ctx, AccountFilter{OrgID: o.OrgID})
+		as, err := s.store.ListAccounts(ctx, AccountFilter{OrgID: orgID})
 		if err != nil {
 			return nil, err
 		}
@@ -268,16 +283,16 @@ func (s *Service) planHandover(ctx context.Context, o *Officer, id, note string,
 	}
 	switch {
 	case h.FromUserID == "":
-	case o.Kind == OfficerHead:
+	case kind == OfficerHead:
 		h.AccessNote = "kept: a head of department's sign-in does not depend on the appointment"
 	case !revoke:
 		h.AccessNote = "kept: the administrator chose not to revoke access"
-	case h.FromUserID == o.UserID:
+	case o != nil && h.FromUserID == o.UserID:
 		h.AccessNote = "kept: the same person continues"
 	}
 	if err := s.store.CreateHandover(ctx, h); err != nil {
 		if IsCode(err, ECONFLICT) {
-			return nil, Errorf(ECONFLICT, "Another appointment for this organisation's %s officer is in progress. Try again in a moment.", o.Kind)
+			return nil, Errorf(ECONFLICT, "Another appointment for this organisation's %s officer is in progress. Try again in a moment.", kind)
 		}
 		return nil, err
 	}
@@ -304,7 +319,9 @@ func (s *Service) runHandover(ctx context.Context, h *Handover) error {
 			}
 		}
 	}
-	if _, err := s.store.GetOfficer(ctx, h.ToOfficerID); IsCode(err, ENOTFOUND) {
+	if h.ToOfficerID == "" {
+		// The post falls vacant: nobody to appoint.
+	} else if _, err := s.store.GetOfficer(ctx, h.ToOfficerID); IsCode(err, ENOTFOUND) {
 		if h.Appointed == nil {
 			return Errorf(EINTERNAL, "the handover %s has no planned officer", h.ID)
 		}
@@ -340,7 +357,14 @@ func (s *Service) runHandover(ctx context.Context, h *Handover) error {
 	}
 	subject := fmt.Sprintf("New %s officer for %s", h.Kind, org.Code)
 	body := fmt.Sprintf("%s is now the %s officer of %s.", name, h.Kind, org.NameEN)
-	if h.Kind == OfficerHead {
+	switch {
+	case h.ToOfficerID == "" && h.Kind == OfficerHead:
+		subject = "Head of department's post vacant at " + org.Code
+		body = fmt.Sprintf("The head of department of %s has left and nobody is appointed yet; overdue fake-news cases escalate to the Digital Media Section meanwhile.", org.NameEN)
+	case h.ToOfficerID == "":
+		subject = fmt.Sprintf("%s officer's post vacant at %s", strings.ToUpper(string(h.Kind[:1]))+string(h.Kind[1:]), org.Code)
+		body = fmt.Sprintf("The %s officer of %s has left and nobody is appointed yet: appoint one in the registry.", h.Kind, org.NameEN)
+	case h.Kind == OfficerHead:
 		subject = "New head of department for " + org.Code
 		body = fmt.Sprintf("%s is now the head of department of %s; the organisation's overdue fake-news cases escalate to them.", name, org.NameEN)
 	}
@@ -382,9 +406,74 @@ func (s *Service) runHandover(ctx context.Context, h *Handover) error {
 	if err := s.store.UpdateHandover(ctx, h); err != nil {
 		return err
 	}
-	s.audit(ctx, "officer.appoint", "officer", h.ToOfficerID, h.OrgID, map[string]string{"handover_id": h.ID, "kind": string(h.Kind),
+	action, object := "officer.appoint", h.ToOfficerID
+	if h.ToOfficerID == "" {
+		action, object = "officer.vacate", h.FromOfficerID
+	}
+	s.audit(ctx, action, "officer", object, h.OrgID, map[string]string{"handover_id": h.ID, "kind": string(h.Kind),
 		"from_officer_id": h.FromOfficerID, "access_revoked": fmt.Sprint(h.AccessRevoked)})
 	return nil
+}
+
+// VacateInput ends an officer's term with nobody to follow.
+type VacateInput struct {
+	// EndDate is when the term ended (default now); not in the future,
+	// not before the term started.
+	EndDate *time.Time `json:"endDate"`
+	Note    string     `json:"note"`
+	// RevokeAccess disables the officer's user account (when it is an
+	// editor of the organisation). Default true: nil means true.
+	RevokeAccess *bool `json:"revokeAccess"`
+}
+
+// EndOfficerTerm records that a current officer has left with nobody
+// appointed yet (a transfer, say): the term ends, the post is vacant — the
+// compliance dashboard shows the gap — until someone is appointed. As with
+// a handover, a nodal or alternate officer's user loses access and the
+// organisation's accounts are listed for credential rotation, and the
+// organisation's officers and the administrators are told. Admins only.
+func (s *Service) EndOfficerTerm(ctx context.Context, officerID string, in VacateInput) (*Handover, error) {
+	u, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if u.Role != RoleAdmin {
+		return nil, Errorf(EFORBIDDEN, "Only administrators end officers' terms.")
+	}
+	o, err := s.store.GetOfficer(ctx, officerID)
+	if IsCode(err, ENOTFOUND) || !ValidID(officerID) {
+		return nil, Errorf(ENOTFOUND, "No such officer.")
+	} else if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	end := now
+	if in.EndDate != nil {
+		end = in.EndDate.UTC()
+	}
+	var fe fieldErrors
+	switch {
+	case o.EndDate != nil && !o.EndDate.After(now):
+		fe.add("officerId", "not_current", "This officer's term has already ended.")
+	case end.After(now.Add(time.Minute)):
+		fe.add("endDate", "in_future", "A term is ended when the officer has left: the date cannot be in the future.")
+	case end.Before(o.StartDate):
+		fe.add("endDate", "before_start", "The term cannot end before it started.", "startDate", o.StartDate.Format(time.DateOnly))
+	}
+	if utf8.RuneCountInString(in.Note) > 500 {
+		fe.add("note", "too_long", "The note is longer than 500 characters.", "limit", "500")
+	}
+	if err := fe.err("The term cannot be ended as asked."); err != nil {
+		return nil, err
+	}
+	h, err := s.planHandoverOf(ctx, o.OrgID, o.Kind, nil, end, NewID(), in.Note, in.RevokeAccess == nil || *in.RevokeAccess, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.runHandover(ctx, h); err != nil {
+		return nil, err
+	}
+	return s.scopedHandover(ctx, u, h), nil
 }
 
 func rotationDone(h *Handover) bool {

@@ -56,6 +56,9 @@ const FIELD_RULES: Record<string, Rule[]> = {
   before_from: [{ key: 'fe.before_from' }],
   duplicate_url: [{ key: 'fe.duplicate_url', needs: ['caseRef'] }],
   rank_too_low: [{ key: 'fe.rank_too_low' }],
+  in_future: [{ key: 'fe.in_future' }],
+  before_start: [{ key: 'fe.before_start', needs: ['startDate'] }],
+  not_current: [{ key: 'fe.not_current' }],
 };
 
 /** fieldParams prepares a field error's params for display: platform names, MB. */

@@ -307,6 +307,18 @@ export const listOfficerChanges = (status: ChangeStatus | '' = 'pending', orgId 
   apiList<OfficerChange>(`/registry/officer-changes${query({ status, orgId })}`);
 export const decideOfficerChange = (changeId: string, approve: boolean, comment: string) =>
   apiData<OfficerChange>('POST', `/registry/officer-changes/${id(changeId)}/decide`, { body: { approve, comment } });
+/** VacateInput ends an officer's term with nobody appointed yet. */
+export interface VacateInput {
+  /** when the officer left (default now), e.g. 2026-11-26T00:00:00+05:30 */
+  endDate?: string | null;
+  note?: string;
+  /** disable the officer's user (an editor of the organisation); default true */
+  revokeAccess?: boolean;
+}
+
+/** endOfficerTerm records that an officer has left and the post is vacant. */
+export const endOfficerTerm = (officerId: string, in_: VacateInput) => apiData<Handover>('POST', `/registry/officers/${id(officerId)}/end`, { body: in_ });
+
 export const confirmRotation = (handoverId: string, accountId: string) =>
   apiData<Handover>('POST', `/registry/handovers/${id(handoverId)}/rotated`, { body: { accountId } });
 export const saveAccountProfile = (accountId: string, p: { verification: Verification; badge: string; twoFactor: TwoFactor; recoveryEmail: string; notes: string }) =>

@@ -267,6 +267,54 @@ describe('officers', { timeout: 30_000 }, () => {
     expect(post?.body).toMatchObject({ kind: 'head', name: 'Dr. Raja Sekhar Vundru' });
   });
 
+  it('records that the nodal officer has left, refusing a future date, and shows the post vacant', async () => {
+    const page = orgPage(true, true);
+    page.canAdmin = true;
+    let ended = false;
+    const history = { lineage: { orgId: 'org1', predecessors: [], events: [] }, officers: [], revisions: [], handovers: [], changes: [], deliveries: [], deliveriesByOrg: {} };
+    const calls = await boot('/registry/orgs/org1', 'admin', (m, p, body) => {
+      if (m === 'GET' && p === '/registry/orgs/org1') {
+        if (!ended) return json(200, { data: page });
+        const after = structuredClone(page);
+        after.officers[0]!.endDate = '2026-11-26T00:00:00+05:30';
+        after.openHandovers = [{ id: 'hv', orgId: 'org1', kind: 'nodal', fromOfficerId: 'off1', toOfficerId: '', accessRevoked: true, effectiveAt: '2026-11-25T18:30:00Z',
+          status: 'rotation_pending', createdAt: T0, accounts: [] }];
+        return json(200, { data: after });
+      }
+      if (m === 'GET' && p === '/registry/orgs/org1/history') return json(200, { data: history });
+      if (m === 'POST' && p === '/registry/officers/off1/end') {
+        const b = body as { endDate?: string };
+        if (b.endDate?.startsWith('2999')) {
+          return json(422, { error: { code: 'invalid', message: 'The term cannot be ended as asked.', requestId: 'r',
+            fields: [{ field: 'endDate', code: 'in_future', message: 'A term is ended when the officer has left: the date cannot be in the future.' }] } });
+        }
+        ended = true;
+        return json(201, { data: { id: 'hv', orgId: 'org1', kind: 'nodal', fromOfficerId: 'off1', toOfficerId: '', status: 'rotation_pending' } });
+      }
+      return null;
+    });
+    await until('the nodal officer', () => !!$('vacate-nodal'));
+    $('vacate-nodal')!.click();
+    await until('the form', () => !!$('vacate-form'));
+    expect(document.body.textContent).toContain('Record that Sunita Malik has left');
+    expect(($('vf-revokeAccess') as HTMLInputElement).checked).toBe(true);
+    ($('vf-endDate') as HTMLInputElement).value = '2999-01-01';
+    $('vacate-form')!.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    await until('the field error', () => ($('vf-endDate') as HTMLInputElement).getAttribute('aria-invalid') === 'true');
+    expect(document.body.textContent).toContain('The date cannot be in the future.');
+    expect(ended).toBe(false);
+
+    ($('vf-endDate') as HTMLInputElement).value = '2026-11-26';
+    ($('vf-note') as HTMLInputElement).value = 'Transferred to Sirsa';
+    $('vacate-form')!.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    await until('the vacant post', () => !!$('officer-nodal-none'));
+    const post = calls.filter((c) => c.method === 'POST').pop();
+    expect(post?.body).toEqual({ endDate: '2026-11-26T00:00:00+05:30', note: 'Transferred to Sirsa', revokeAccess: true });
+    expect(document.body.textContent).toContain('The term of Sunita Malik was ended; the post is vacant.');
+    expect($('handover-hv')?.textContent).toContain('Nodal officer: left on');
+    expect(document.querySelector('[data-testid="past-officers"]')?.textContent).toContain('Sunita Malik');
+  });
+
   it('hides contact details from a viewer', async () => {
     await boot('/registry/orgs/org1', 'viewer', (m, p) => {
       if (m === 'GET' && p === '/registry/orgs/org1') return json(200, { data: orgPage(false, false) });

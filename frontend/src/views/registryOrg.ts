@@ -16,7 +16,7 @@ import type { Handover, OrgHistory, RegistryAccount, RegistryOrg, TwoFactor, Ver
 import { accountStatusBadge, deliveryStatusBadge, externalLink, focusSummary, FormErrors, loadError, loading, timeEl } from '../ui';
 import { nameFor, officerKindLabel, orgTypeLabel, wordLabel } from './registryShared';
 
-type Panel = '' | 'edit' | 'merge' | 'register' | `profile-${string}`;
+type Panel = '' | 'edit' | 'merge' | 'register' | `profile-${string}` | `vacate-${string}`;
 
 export class RegistryOrgView implements View {
   private page: RegistryOrg | null = null;
@@ -130,9 +130,16 @@ export class RegistryOrgView implements View {
             ${kind === 'head' ? html`<p class="small muted">${t('reg.headIntro')}</p>` : nothing}
             ${o2 ? this.officerCard(o2, p) : html`<p class="muted" data-testid="officer-${kind}-none">${t('reg.noOfficer')}</p>`}
             ${p.canAdmin
-              ? html`<a class="button button--secondary" href="/registry/orgs/${encodeURIComponent(o.id)}/appoint?kind=${kind}" data-testid="appoint-${kind}"
-                  >${o2 ? t('reg.appointNew') : t('reg.appoint')}</a
-                >`
+              ? html`<div class="row-actions">
+                  <a class="button button--secondary" href="/registry/orgs/${encodeURIComponent(o.id)}/appoint?kind=${kind}" data-testid="appoint-${kind}"
+                    >${o2 ? t('reg.appointNew') : t('reg.appoint')}</a
+                  >
+                  ${o2
+                    ? html`<button type="button" class="button button--secondary" aria-expanded=${this.panel === `vacate-${o2.id}`}
+                        @click=${() => this.open(`vacate-${o2.id}`)} data-testid="vacate-${kind}">${t('reg.vacate')}</button>`
+                    : nothing}
+                </div>
+                ${o2 && this.panel === `vacate-${o2.id}` ? this.vacateForm(o2) : nothing}`
               : nothing}
           </div>`;
         })}
@@ -196,7 +203,9 @@ export class RegistryOrgView implements View {
       <p>${t('reg.rotationIntro')}</p>
       ${hs.map(
         (h) => html`<div class="card" data-testid="handover-${h.id}" data-status=${h.status}>
-          <p>${t('reg.handoverOn', { date: day(h.effectiveAt, lang), name: h.appointed?.name ?? '' })}
+          <p>${h.toOfficerId
+              ? t('reg.handoverOn', { date: day(h.effectiveAt, lang), name: h.appointed?.name ?? '' })
+              : t('reg.vacatedOn', { date: day(h.effectiveAt, lang), kind: t(`reg.kind.${h.kind}`) })}
             ${h.accessRevoked ? html` · ${t('reg.accessRevoked')}` : h.accessNote ? html` · ${h.accessNote}` : nothing}</p>
           <ul class="plain-list">
             ${(h.accounts ?? []).map(
@@ -281,6 +290,39 @@ export class RegistryOrgView implements View {
         ${e.fieldError('pf-recoveryEmail')}</div>
       <div class="field"><label for="pf-notes">${t('reg.notes')}</label><input id="pf-notes" name="notes" .value=${a.profile.notes ?? ''} /></div>
       <button type="submit" class="button" ?disabled=${this.busy} data-testid="profile-save">${t('reg.save')}</button>
+    </form>`;
+  }
+
+  /** vacateForm records that the officer has left with nobody appointed yet. */
+  private vacateForm(o: Officer): TemplateResult {
+    const e = this.errors;
+    const submit = (ev: Event) => {
+      ev.preventDefault();
+      const f = new FormData(ev.target as HTMLFormElement);
+      const end = String(f.get('endDate') ?? '');
+      void this.run(
+        () =>
+          reg.endOfficerTerm(o.id, {
+            endDate: end ? `${end}T00:00:00+05:30` : null,
+            note: String(f.get('note') ?? ''),
+            revokeAccess: o.kind === 'head' ? false : f.get('revokeAccess') === 'on',
+          }),
+        t('reg.vacated', { name: o.name }),
+        (field) => `vf-${field === 'officerId' ? 'endDate' : field}`,
+      );
+    };
+    return html`<form class="form" @submit=${submit} data-testid="vacate-form" novalidate>
+      ${e.summary()}
+      <p>${t('reg.vacateIntro', { name: o.name })}</p>
+      <div class="field"><label for="vf-endDate">${t('reg.vacateDate')} <span class="muted">${t('common.optional')}</span></label>
+        <input id="vf-endDate" name="endDate" type="date" data-testid="vf-endDate" aria-invalid=${e.invalid('vf-endDate')} aria-describedby=${e.describedBy('vf-endDate')} />${e.fieldError('vf-endDate')}</div>
+      <div class="field"><label for="vf-note">${t('reg.note')} <span class="muted">${t('common.optional')}</span></label>
+        <input id="vf-note" name="note" type="text" maxlength="500" data-testid="vf-note" aria-invalid=${e.invalid('vf-note')} aria-describedby=${e.describedBy('vf-note')} />${e.fieldError('vf-note')}</div>
+      ${o.kind === 'head'
+        ? nothing
+        : html`<div class="field"><div class="radio"><input id="vf-revokeAccess" name="revokeAccess" type="checkbox" checked data-testid="vf-revokeAccess" />
+            <label for="vf-revokeAccess">${t('reg.revokeAccess')}</label></div></div>`}
+      <button type="submit" class="button button--danger" ?disabled=${this.busy} data-testid="vacate-save">${t('reg.vacateConfirm')}</button>
     </form>`;
   }
 
