@@ -657,16 +657,8 @@ func firstNonEmpty(ss ...string) string {
 // limit, when it is used up. A check Instagram refuses as a bad request
 // does not block publishing: media_publish enforces the quota anyway.
 func (c *Connector) checkQuota(ctx context.Context, user, token string) error {
-	var out struct {
-		Data []struct {
-			QuotaUsage int `json:"quota_usage"`
-			Config     struct {
-				QuotaTotal    int `json:"quota_total"`
-				QuotaDuration int `json:"quota_duration"`
-			} `json:"config"`
-		} `json:"data"`
-	}
-	err := c.call(ctx, http.MethodGet, "/"+url.PathEscape(user)+"/content_publishing_limit", url.Values{"fields": {"quota_usage,config"}}, token, nil, &out)
+	var q connectors.GraphQuota
+	err := c.call(ctx, http.MethodGet, "/"+url.PathEscape(user)+"/content_publishing_limit", url.Values{"fields": {"quota_usage,config"}}, token, nil, &q)
 	if err != nil {
 		pe := notAmbiguous(err)
 		if pe.Class == publisher.ClassRejected {
@@ -675,78 +667,31 @@ func (c *Connector) checkQuota(ctx context.Context, user, token string) error {
 		}
 		return pe
 	}
-	if len(out.Data) == 0 || out.Data[0].Config.QuotaTotal <= 0 || out.Data[0].QuotaUsage < out.Data[0].Config.QuotaTotal {
+	total, used, window, full := q.UsedUp()
+	if !full {
 		return nil
-	}
-	q := out.Data[0]
-	window := time.Duration(q.Config.QuotaDuration) * time.Second
-	if window <= 0 {
-		window = 24 * time.Hour
 	}
 	return &publisher.PlatformError{Class: publisher.ClassRateLimited, Code: "quota",
 		RetryAt: c.windowReset(ctx, user, token, window),
-		Message: fmt.Sprintf("Instagram allows %d posts through the API per %s; this account has used %d.", q.Config.QuotaTotal, window, q.QuotaUsage)}
+		Message: fmt.Sprintf("Instagram allows %d posts through the API per %s; this account has used %d.", total, window, used)}
 }
 
 // windowReset is when a rolling-window quota frees a place: when the
 // oldest of the account's posts in the window leaves it; now+
 // RateLimitBackoff when that cannot be read.
 func (c *Connector) windowReset(ctx context.Context, user, token string, window time.Duration) time.Time {
-	now := c.cfg.Now()
-	q := url.Values{"fields": {"id,timestamp"}, "since": {strconv.FormatInt(now.Add(-window).Unix(), 10)}, "limit": {"100"}}
-	var oldest time.Time
-	for range c.cfg.LookupMaxPages {
-		page, err := c.mediaPage(ctx, user, token, q)
-		if err != nil {
-			break
-		}
-		for _, m := range page.Data {
-			if t, err := parseTime(m.Timestamp); err == nil && (oldest.IsZero() || t.Before(oldest)) {
-				oldest = t
-			}
-		}
-		if page.Paging.Next == "" || page.Paging.Cursors.After == "" {
-			break
-		}
-		q.Set("after", page.Paging.Cursors.After)
-	}
-	if oldest.IsZero() || !oldest.Add(window).After(now) {
-		return now.Add(c.cfg.RateLimitBackoff)
-	}
-	return oldest.Add(window)
+	return connectors.GraphWindowReset(c.mediaPages(ctx, user, token), c.cfg.Now(), window, c.cfg.RateLimitBackoff, c.cfg.LookupMaxPages)
 }
 
-// parseTime reads Meta's "2006-01-02T15:04:05-0700" (or RFC 3339).
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse("2006-01-02T15:04:05-0700", s)
-	if err != nil {
-		t, err = time.Parse(time.RFC3339, s)
+// mediaPages reads pages of the account's posts (GET /{user}/media).
+func (c *Connector) mediaPages(ctx context.Context, user, token string) connectors.GraphMediaReader {
+	return func(q url.Values) (*connectors.GraphMediaPage, error) {
+		var page connectors.GraphMediaPage
+		if err := c.call(ctx, http.MethodGet, "/"+url.PathEscape(user)+"/media", q, token, nil, &page); err != nil {
+			return nil, notAmbiguous(err)
+		}
+		return &page, nil
 	}
-	return t, err
-}
-
-// mediaPage is one page of GET /{user}/media.
-type mediaPage struct {
-	Data []struct {
-		ID        string `json:"id"`
-		Caption   string `json:"caption"`
-		Timestamp string `json:"timestamp"`
-		Permalink string `json:"permalink"`
-	} `json:"data"`
-	Paging struct {
-		Cursors struct {
-			After string `json:"after"`
-		} `json:"cursors"`
-		Next string `json:"next"`
-	} `json:"paging"`
-}
-
-func (c *Connector) mediaPage(ctx context.Context, user, token string, q url.Values) (*mediaPage, error) {
-	var page mediaPage
-	if err := c.call(ctx, http.MethodGet, "/"+url.PathEscape(user)+"/media", q, token, nil, &page); err != nil {
-		return nil, notAmbiguous(err)
-	}
-	return &page, nil
 }
 
 // Lookup looks for a post made from msg on the account at or after since:
@@ -765,30 +710,12 @@ func (c *Connector) Lookup(ctx context.Context, acct *publisher.Account, cred pu
 	if want == "" {
 		return nil, fmt.Errorf("instagram: a post without a caption cannot be recognised: %w", publisher.ErrLookupUnsupported)
 	}
-	q := url.Values{"fields": {"id,caption,timestamp,permalink"}, "limit": {strconv.Itoa(c.cfg.LookupPageSize)}}
-	if !since.IsZero() {
-		q.Set("since", strconv.FormatInt(since.Unix(), 10))
+	pub, err := connectors.GraphFind(c.mediaPages(ctx, user, token), "caption", since, c.cfg.LookupPageSize, c.cfg.LookupMaxPages,
+		func(t string) bool { return normalise(t) == want })
+	if errors.Is(err, publisher.ErrLookupUnsupported) {
+		return nil, fmt.Errorf("instagram: %w", err)
 	}
-	for range c.cfg.LookupMaxPages {
-		page, err := c.mediaPage(ctx, user, token, q)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range page.Data {
-			if t, err := parseTime(m.Timestamp); err == nil && !since.IsZero() && t.Before(since.Truncate(time.Second)) {
-				continue
-			}
-			if normalise(m.Caption) == want {
-				return &publisher.Published{ExternalID: m.ID, URL: m.Permalink}, nil
-			}
-		}
-		if page.Paging.Next == "" || page.Paging.Cursors.After == "" {
-			return nil, publisher.ErrNotPublished
-		}
-		q.Set("after", page.Paging.Cursors.After)
-	}
-	return nil, fmt.Errorf("instagram: more than %d posts since %s; cannot tell whether the post is among them: %w",
-		c.cfg.LookupPageSize*c.cfg.LookupMaxPages, since.UTC().Format(time.RFC3339), publisher.ErrLookupUnsupported)
+	return pub, err
 }
 
 // call makes one versioned Graph API call (form-encoded for POST) and

@@ -26,7 +26,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -529,16 +528,8 @@ func (c *Connector) waitReady(ctx context.Context, token, id string, deadline ti
 // when the profile's quota is used up. A check Threads refuses as a bad
 // request does not block publishing.
 func (c *Connector) checkQuota(ctx context.Context, user, token string) error {
-	var out struct {
-		Data []struct {
-			QuotaUsage int `json:"quota_usage"`
-			Config     struct {
-				QuotaTotal    int `json:"quota_total"`
-				QuotaDuration int `json:"quota_duration"`
-			} `json:"config"`
-		} `json:"data"`
-	}
-	err := c.call(ctx, http.MethodGet, "/"+url.PathEscape(user)+"/threads_publishing_limit", url.Values{"fields": {"quota_usage,config"}}, token, nil, &out)
+	var q connectors.GraphQuota
+	err := c.call(ctx, http.MethodGet, "/"+url.PathEscape(user)+"/threads_publishing_limit", url.Values{"fields": {"quota_usage,config"}}, token, nil, &q)
 	if err != nil {
 		pe := notAmbiguous(err)
 		if pe.Class == publisher.ClassRejected {
@@ -547,75 +538,30 @@ func (c *Connector) checkQuota(ctx context.Context, user, token string) error {
 		}
 		return pe
 	}
-	if len(out.Data) == 0 || out.Data[0].Config.QuotaTotal <= 0 || out.Data[0].QuotaUsage < out.Data[0].Config.QuotaTotal {
+	total, used, window, full := q.UsedUp()
+	if !full {
 		return nil
-	}
-	q := out.Data[0]
-	window := time.Duration(q.Config.QuotaDuration) * time.Second
-	if window <= 0 {
-		window = 24 * time.Hour
 	}
 	return &publisher.PlatformError{Class: publisher.ClassRateLimited, Code: "quota",
 		RetryAt: c.windowReset(ctx, user, token, window),
-		Message: fmt.Sprintf("Threads allows %d posts through the API per %s; this profile has used %d.", q.Config.QuotaTotal, window, q.QuotaUsage)}
+		Message: fmt.Sprintf("Threads allows %d posts through the API per %s; this profile has used %d.", total, window, used)}
 }
 
 // windowReset is when the oldest post in the rolling window leaves it;
 // now+RateLimitBackoff when that cannot be read.
 func (c *Connector) windowReset(ctx context.Context, user, token string, window time.Duration) time.Time {
-	now := c.cfg.Now()
-	q := url.Values{"fields": {"id,timestamp"}, "since": {strconv.FormatInt(now.Add(-window).Unix(), 10)}, "limit": {"100"}}
-	var oldest time.Time
-	for range c.cfg.LookupMaxPages {
-		page, err := c.postsPage(ctx, user, token, q)
-		if err != nil {
-			break
-		}
-		for _, p := range page.Data {
-			if t, err := parseTime(p.Timestamp); err == nil && (oldest.IsZero() || t.Before(oldest)) {
-				oldest = t
-			}
-		}
-		if page.Paging.Next == "" || page.Paging.Cursors.After == "" {
-			break
-		}
-		q.Set("after", page.Paging.Cursors.After)
-	}
-	if oldest.IsZero() || !oldest.Add(window).After(now) {
-		return now.Add(c.cfg.RateLimitBackoff)
-	}
-	return oldest.Add(window)
+	return connectors.GraphWindowReset(c.postsPages(ctx, user, token), c.cfg.Now(), window, c.cfg.RateLimitBackoff, c.cfg.LookupMaxPages)
 }
 
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse("2006-01-02T15:04:05-0700", s)
-	if err != nil {
-		t, err = time.Parse(time.RFC3339, s)
+// postsPages reads pages of the account's posts (GET /{user}/threads).
+func (c *Connector) postsPages(ctx context.Context, user, token string) connectors.GraphMediaReader {
+	return func(q url.Values) (*connectors.GraphMediaPage, error) {
+		var page connectors.GraphMediaPage
+		if err := c.call(ctx, http.MethodGet, "/"+url.PathEscape(user)+"/threads", q, token, nil, &page); err != nil {
+			return nil, notAmbiguous(err)
+		}
+		return &page, nil
 	}
-	return t, err
-}
-
-type postsPage struct {
-	Data []struct {
-		ID        string `json:"id"`
-		Text      string `json:"text"`
-		Timestamp string `json:"timestamp"`
-		Permalink string `json:"permalink"`
-	} `json:"data"`
-	Paging struct {
-		Cursors struct {
-			After string `json:"after"`
-		} `json:"cursors"`
-		Next string `json:"next"`
-	} `json:"paging"`
-}
-
-func (c *Connector) postsPage(ctx context.Context, user, token string, q url.Values) (*postsPage, error) {
-	var page postsPage
-	if err := c.call(ctx, http.MethodGet, "/"+url.PathEscape(user)+"/threads", q, token, nil, &page); err != nil {
-		return nil, notAmbiguous(err)
-	}
-	return &page, nil
 }
 
 // Lookup looks for a post made from msg on the profile at or after since:
@@ -634,30 +580,12 @@ func (c *Connector) Lookup(ctx context.Context, acct *publisher.Account, cred pu
 	if want == "" {
 		return nil, fmt.Errorf("threads: a post without text cannot be recognised: %w", publisher.ErrLookupUnsupported)
 	}
-	q := url.Values{"fields": {"id,text,timestamp,permalink"}, "limit": {strconv.Itoa(c.cfg.LookupPageSize)}}
-	if !since.IsZero() {
-		q.Set("since", strconv.FormatInt(since.Unix(), 10))
+	pub, err := connectors.GraphFind(c.postsPages(ctx, user, token), "text", since, c.cfg.LookupPageSize, c.cfg.LookupMaxPages,
+		func(t string) bool { return normalise(t) == want })
+	if errors.Is(err, publisher.ErrLookupUnsupported) {
+		return nil, fmt.Errorf("threads: %w", err)
 	}
-	for range c.cfg.LookupMaxPages {
-		page, err := c.postsPage(ctx, user, token, q)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range page.Data {
-			if t, err := parseTime(p.Timestamp); err == nil && !since.IsZero() && t.Before(since.Truncate(time.Second)) {
-				continue
-			}
-			if normalise(p.Text) == want {
-				return &publisher.Published{ExternalID: p.ID, URL: p.Permalink}, nil
-			}
-		}
-		if page.Paging.Next == "" || page.Paging.Cursors.After == "" {
-			return nil, publisher.ErrNotPublished
-		}
-		q.Set("after", page.Paging.Cursors.After)
-	}
-	return nil, fmt.Errorf("threads: more than %d posts since %s; cannot tell whether the post is among them: %w",
-		c.cfg.LookupPageSize*c.cfg.LookupMaxPages, since.UTC().Format(time.RFC3339), publisher.ErrLookupUnsupported)
+	return pub, err
 }
 
 // Delete removes a post: DELETE /{threads-media-id} (documented in Meta's
