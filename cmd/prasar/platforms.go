@@ -275,7 +275,8 @@ func buildConnectors(c Config, sb *sandbox.Server, log *slog.Logger) ([]publishe
 	md := mastodon.Config{Instances: []mastodon.Instance{{URL: c.Mastodon.Instance, ClientID: c.Mastodon.ClientID, ClientSecret: c.Mastodon.ClientSecret}},
 		Now: c.clock, Logger: logger(publisher.Mastodon)}
 	if c.Mastodon.Sandbox() {
-		md.Instances = []mastodon.Instance{{URL: c.sandboxURL(sandbox.MastodonPath), ClientID: sandboxClientID, ClientSecret: sb.MastodonClientSecret(sandboxClientID)}}
+		md.Instances = []mastodon.Instance{{URL: c.sandboxURL(sandbox.MastodonPath), WebURL: c.sandboxWebURL(sandbox.MastodonPath), ClientID: sandboxClientID,
+			ClientSecret: sb.MastodonClientSecret(sandboxClientID)}}
 	}
 	add(publisher.Mastodon, c.Mastodon.Sandbox(), mastodon.New(md))
 

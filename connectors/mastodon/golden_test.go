@@ -204,4 +204,11 @@ func TestGoldenAuthCodeURLAndExchange(t *testing.T) {
 	if got := mastodon.New(mastodon.Config{}).AuthCodeURL("s", "v", "https://x"); got != "" {
 		t.Errorf("no instance configured: %q", got)
 	}
+	// An instance that browsers reach at another address (the sandbox
+	// behind docker-compose) sends them there; the token call stays on URL.
+	c = mastodon.New(mastodon.Config{Instances: []mastodon.Instance{{URL: "http://api:8080/sandbox/mastodon", WebURL: "http://localhost:8080/sandbox/mastodon/",
+		ClientID: "cid", ClientSecret: "csecret"}}})
+	if got := c.AuthCodeURL("s", "", "https://x"); !strings.HasPrefix(got, "http://localhost:8080/sandbox/mastodon/oauth/authorize?") {
+		t.Errorf("consent page at %q, want the browser's address", got)
+	}
 }

@@ -60,6 +60,7 @@ package mastodon
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -94,6 +95,11 @@ type Instance struct {
 	// any id, with the secret sandbox.Server.MastodonClientSecret(id)).
 	ClientID     string
 	ClientSecret string
+	// WebURL is where people's browsers reach the instance, for its
+	// consent page, when that differs from URL (the sandbox behind
+	// docker-compose: the API at http://api:8080, the browser at
+	// PRASAR_BASE_URL). Default URL.
+	WebURL string
 }
 
 // Config configures the connector. Zero fields take the defaults given on
@@ -147,6 +153,7 @@ func (c Config) withDefaults() Config {
 	c.Instances = slices.Clone(c.Instances)
 	for i := range c.Instances {
 		c.Instances[i].URL = strings.TrimRight(c.Instances[i].URL, "/")
+		c.Instances[i].WebURL = strings.TrimRight(c.Instances[i].WebURL, "/")
 	}
 	if len(c.Scopes) == 0 {
 		c.Scopes = []string{"read:accounts", "read:statuses", "write:statuses", "write:media"}
@@ -645,7 +652,7 @@ func (c *Connector) FetchMetrics(ctx context.Context, acct *publisher.Account, c
 // oauthConfig is the OAuth client of an instance.
 func (c *Connector) oauthConfig(inst Instance, redirectURL string) *oauth2.Config {
 	return &oauth2.Config{ClientID: inst.ClientID, ClientSecret: inst.ClientSecret, RedirectURL: redirectURL, Scopes: c.cfg.Scopes,
-		Endpoint: oauth2.Endpoint{AuthURL: inst.URL + "/oauth/authorize", TokenURL: inst.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInParams}}
+		Endpoint: oauth2.Endpoint{AuthURL: cmp.Or(inst.WebURL, inst.URL) + "/oauth/authorize", TokenURL: inst.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInParams}}
 }
 
 // instance finds a configured instance by URL ("" for the first).
