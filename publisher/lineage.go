@@ -149,9 +149,10 @@ type MergeInput struct {
 
 // MergeOrgs merges the source organisations into the target, as a
 // cabinet order does: their accounts, their users and their units move to
-// the target, their officers' terms end, and they close (ActiveTo). Their
-// posts and publish history stay theirs and are read through the target's
-// lineage. The merge is recorded first with everything it will move, and
+// the target, their officers' terms end, and they close (ActiveTo). Posts
+// not yet publishing (drafts, in review, approved and waiting) carry on
+// under the target; published posts and the publish history stay theirs
+// and are read through the target's lineage. The merge is recorded first with everything it will move, and
 // its steps are idempotent, so an interrupted merge is finished by
 // ResumeOrgEvent. Admins only.
 func (s *Service) MergeOrgs(ctx context.Context, targetID string, in MergeInput) (*OrgEvent, error) {
@@ -240,6 +241,18 @@ func (s *Service) MergeOrgs(ctx context.Context, targetID string, in MergeInput)
 		for _, o := range os {
 			e.Moved.OfficersEnded = append(e.Moved.OfficersEnded, MovedObject{ID: o.ID, FromOrgID: src.ID, Label: o.Name})
 		}
+		for offset := 0; ; offset += 200 {
+			ps, _, err := s.store.ListPosts(ctx, PostFilter{OrgID: src.ID, Kind: KindPost, Statuses: movablePostStatuses, OldestFirst: true, Limit: 200, Offset: offset})
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range ps {
+				e.Moved.Posts = append(e.Moved.Posts, MovedObject{ID: p.ID, FromOrgID: src.ID, Label: firstNonEmpty(p.Title, p.ID)})
+			}
+			if len(ps) < 200 {
+				break
+			}
+		}
 	}
 	if err := s.store.CreateOrgEvent(ctx, e); err != nil {
 		return nil, err
@@ -253,7 +266,7 @@ func (s *Service) MergeOrgs(ctx context.Context, targetID string, in MergeInput)
 	}
 	s.audit(ctx, "org.merge", "organisation", target.ID, target.ID, map[string]string{"event_id": e.ID, "merged": strings.Join(codes, ",")})
 	subject := "Organisations merged into " + target.Code
-	body := strings.Join(codes, ", ") + " merged into " + target.NameEN + ". Their accounts and users now belong to it; review its nodal officer and accounts."
+	body := strings.Join(codes, ", ") + " merged into " + target.NameEN + ". Their accounts, users and unpublished posts now belong to it; review its nodal officer and accounts."
 	if _, err := s.Notify(ctx, Recipients{OrgOfficers: target.ID, Roles: []Role{RoleAdmin}}, target.ID, "org.merged", subject, body, "/registry/orgs/"+target.ID); err != nil {
 		s.log.WarnContext(ctx, "notifying a merge failed", "org_id", target.ID, "err", err)
 	}
@@ -319,6 +332,11 @@ func (s *Service) runMerge(ctx context.Context, e *OrgEvent) error {
 			return err
 		}
 	}
+	for _, m := range e.Moved.Posts {
+		if err := s.movePost(ctx, m, e.OrgID); err != nil {
+			return err
+		}
+	}
 	for _, id := range e.FromOrgIDs {
 		src, err := s.store.GetOrg(ctx, id)
 		if err != nil {
@@ -334,6 +352,37 @@ func (s *Service) runMerge(ctx context.Context, e *OrgEvent) error {
 	}
 	e.Status, e.UpdatedAt = OrgEventDone, now
 	return s.store.UpdateOrgEvent(ctx, e)
+}
+
+// movablePostStatuses are the states of a post a merge moves to the
+// survivor: not yet publishing.
+var movablePostStatuses = []PostStatus{PostDraft, PostInReview, PostChangesRequested, PostApproved}
+
+// movePost moves a post of a merged organisation to the survivor, unless it
+// has moved already or started publishing meanwhile (it then stays, with
+// its deliveries, in the merged organisation's history). An edit racing
+// with the move is read again.
+func (s *Service) movePost(ctx context.Context, m MovedObject, to string) error {
+	for try := 0; ; try++ {
+		p, err := s.store.GetPost(ctx, m.ID)
+		if IsCode(err, ENOTFOUND) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if p.OrgID != m.FromOrgID || !slices.Contains(movablePostStatuses, p.Status) {
+			return nil
+		}
+		p.OrgID, p.UpdatedAt = to, s.now().UTC()
+		err = s.store.UpdatePost(ctx, p, nil)
+		if err == nil {
+			s.audit(ctx, "post.move", "post", p.ID, to, map[string]string{"from_org_id": m.FromOrgID, "reason": "merge"})
+			return nil
+		}
+		if !IsCode(err, ECONFLICT) || try >= 3 {
+			return err
+		}
+	}
 }
 
 // endTerm ends an officer's term at t if it runs past t, and keeps the

@@ -351,13 +351,43 @@ func TestMergeMovesAccountsUsersAndKeepsHistoryTraceable(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// And two of its posts are unfinished: a draft and one in review.
+	draft, err := e.svc.CreatePost(as(artEditor), publisher.PostInput{Title: "Draft", Content: publisher.Content{BodyHI: "रागिनी प्रतियोगिता"}, Targets: []string{artX.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	review, err := e.svc.CreatePost(as(artEditor), publisher.PostInput{Title: "In review", Content: publisher.Content{BodyHI: "सांग उत्सव"}, Targets: []string{artX.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if review, err = e.svc.SubmitPost(as(artEditor), review.ID, review.Revision); err != nil {
+		t.Fatal(err)
+	}
 	e.clock.Add(time.Hour)
 	ev, err := e.svc.MergeOrgs(as(e.admin), e.org.ID, publisher.MergeInput{SourceIDs: []string{artc.ID}, OrderRef: "Cabinet 14/12/2022"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev.Status != publisher.OrgEventDone || len(ev.Moved.Accounts) != 1 || len(ev.Moved.Users) != 1 || len(ev.Moved.Children) != 1 || len(ev.Moved.OfficersEnded) != 1 {
+	if ev.Status != publisher.OrgEventDone || len(ev.Moved.Accounts) != 1 || len(ev.Moved.Users) != 1 || len(ev.Moved.Children) != 1 || len(ev.Moved.OfficersEnded) != 1 ||
+		len(ev.Moved.Posts) != 2 {
 		t.Fatalf("merge event = %+v", ev)
+	}
+	// The unfinished posts go on under AGRI, with their author; the
+	// published one stays Art & Culture's.
+	for _, id := range []string{draft.ID, review.ID} {
+		if got, _ := e.store.GetPost(ctx, id); got.OrgID != e.org.ID {
+			t.Errorf("post %s is in %s, want moved to AGRI", id, got.OrgID)
+		}
+	}
+	if got, _ := e.store.GetPost(ctx, p.ID); got.OrgID != artc.ID {
+		t.Errorf("the published post moved to %s", got.OrgID)
+	}
+	moved, _ := e.store.GetUser(ctx, artEditor.ID) // signed in again: now AGRI's editor
+	if _, err := e.svc.SubmitPost(as(moved), draft.ID, draft.Revision); err != nil {
+		t.Fatalf("the author cannot carry on with the moved draft: %v", err)
+	}
+	if events, _ := e.store.ListAudit(ctx, publisher.AuditFilter{ObjectID: review.ID}); !hasAudit(events, "post.move", e.admin.ID) {
+		t.Error("no post.move audit event")
 	}
 	// Accounts, users and units moved, each traceable to where it came from.
 	if a, _ := e.store.GetAccount(ctx, artX.ID); a.OrgID != e.org.ID {

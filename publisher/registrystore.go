@@ -72,6 +72,10 @@ type MergeMoves struct {
 	Users         []MovedObject `json:"users,omitempty"`
 	Children      []MovedObject `json:"children,omitempty"`      // organisations whose parent was a merged one
 	OfficersEnded []MovedObject `json:"officersEnded,omitempty"` // terms ended by the merge
+	// Posts not yet publishing (drafts, in review, sent back, approved and
+	// waiting), which carry on under the survivor with their authors.
+	// Clarifications stay with their fake-news cases.
+	Posts []MovedObject `json:"posts,omitempty"`
 }
 
 // OrgEvent is one entry of an organisation's lineage.

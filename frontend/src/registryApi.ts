@@ -44,7 +44,7 @@ export interface OrgEvent {
   note?: string;
   before?: OrgSnapshot;
   after?: OrgSnapshot;
-  moved?: { accounts?: MovedObject[]; users?: MovedObject[]; children?: MovedObject[]; officersEnded?: MovedObject[] };
+  moved?: { accounts?: MovedObject[]; users?: MovedObject[]; children?: MovedObject[]; officersEnded?: MovedObject[]; posts?: MovedObject[] };
   status: 'running' | 'done';
   createdAt: string;
 }
