@@ -1,7 +1,6 @@
 package bluesky_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,8 +17,15 @@ import (
 	"time"
 
 	"github.com/prasar/prasar/connectors/bluesky"
+	"github.com/prasar/prasar/connectors/connectortest"
 	"github.com/prasar/prasar/connectors/sandbox"
 	"github.com/prasar/prasar/publisher"
+)
+
+// clock and syncBuffer are the shared test clock and log buffer.
+type (
+	clock      = connectortest.Clock
+	syncBuffer = connectortest.LogBuffer
 )
 
 // recorded is one request as the platform received it.
@@ -98,40 +104,6 @@ func (s *stub) requests() []recorded {
 	return append([]recorded(nil), s.reqs...)
 }
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // env is the sandbox's PDS served over HTTP and a connector pointed at it.
 // Secrets registered with secret may appear in no log line, no URL the
 // sandbox saw and no error passed through check.
@@ -152,7 +124,7 @@ type env struct {
 
 func newEnv(t *testing.T, cfg bluesky.Config) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{now: time.Date(2026, 8, 1, 4, 30, 0, 0, time.UTC)}, logs: &syncBuffer{}}
+	e := &env{t: t, clock: connectortest.NewClock(time.Date(2026, 8, 1, 4, 30, 0, 0, time.UTC)), logs: &syncBuffer{}}
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.sb = sandbox.New(sandbox.Options{Secret: []byte("test secret"), Now: e.clock.Now, Logger: logger})
 	mux := http.NewServeMux()

@@ -22,36 +22,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prasar/prasar/connectors/connectortest"
 	"github.com/prasar/prasar/connectors/instagram"
 	"github.com/prasar/prasar/connectors/sandbox"
 	"github.com/prasar/prasar/publisher"
 )
 
+// clock is the shared test clock.
+type clock = connectortest.Clock
+
 const igID = "17841400000000001"
-
-// clock is a settable clock shared by the sandbox and the connector; the
-// connector's Sleep advances it, so polling takes no real time.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
-	c.Advance(d)
-	return ctx.Err()
-}
 
 // env is a sandbox and an image server on one httptest server, a connector
 // pointed at them, and a log of every request.
@@ -74,7 +54,7 @@ type env struct {
 
 func newEnv(t *testing.T, cfg instagram.Config) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{now: time.Date(2026, 8, 1, 4, 30, 0, 0, time.UTC)}, logs: &bytes.Buffer{}, images: map[string][]byte{}}
+	e := &env{t: t, clock: connectortest.NewClock(time.Date(2026, 8, 1, 4, 30, 0, 0, time.UTC)), logs: &bytes.Buffer{}, images: map[string][]byte{}}
 	e.sb = sandbox.New(sandbox.Options{Secret: []byte("test secret"), Now: e.clock.Now})
 	mux := http.NewServeMux()
 	mux.Handle(sandbox.MountPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

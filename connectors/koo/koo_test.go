@@ -10,25 +10,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/prasar/prasar/connectors/connectortest"
 	"github.com/prasar/prasar/connectors/koo"
 	"github.com/prasar/prasar/connectors/sandbox"
 	"github.com/prasar/prasar/publisher"
 )
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
+// clock is the shared test clock.
+type clock = connectortest.Clock
 
 var account = &publisher.Account{ID: "a1", Platform: publisher.Koo, Handle: "@agri_haryana", ExternalID: "agri_haryana"}
 
@@ -81,7 +73,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T) *env {
-	e := &env{clock: &clock{now: time.Date(2026, 8, 1, 4, 30, 0, 0, time.UTC)}, logs: &bytes.Buffer{}}
+	e := &env{clock: connectortest.NewClock(time.Date(2026, 8, 1, 4, 30, 0, 0, time.UTC)), logs: &bytes.Buffer{}}
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.sb = sandbox.New(sandbox.Options{Secret: []byte("s"), Now: e.clock.Now, Logger: logger})
 	mux := http.NewServeMux()

@@ -9,32 +9,17 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/prasar/prasar/connectors/connectortest"
 	"github.com/prasar/prasar/connectors/sandbox"
 )
 
-// clock is a settable clock for the sandbox.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is the shared test clock.
+type clock = connectortest.Clock
 
-func newClock() *clock { return &clock{now: time.Date(2026, 8, 1, 4, 30, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newClock() *clock { return connectortest.NewClock(time.Date(2026, 8, 1, 4, 30, 0, 0, time.UTC)) }
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef")
 

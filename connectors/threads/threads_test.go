@@ -25,34 +25,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prasar/prasar/connectors/connectortest"
 	"github.com/prasar/prasar/connectors/sandbox"
 	"github.com/prasar/prasar/connectors/threads"
 	"github.com/prasar/prasar/publisher"
 )
 
+// clock is the shared test clock.
+type clock = connectortest.Clock
+
 const thID = "25000000000000001"
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
-	c.Advance(d)
-	return ctx.Err()
-}
 
 // env is a sandbox and an image server on one httptest server and a
 // connector pointed at them.
@@ -75,7 +57,7 @@ type env struct {
 
 func newEnv(t *testing.T, cfg threads.Config) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{now: time.Date(2026, 8, 1, 4, 30, 0, 0, time.UTC)}, logs: &bytes.Buffer{}, images: map[string][]byte{}}
+	e := &env{t: t, clock: connectortest.NewClock(time.Date(2026, 8, 1, 4, 30, 0, 0, time.UTC)), logs: &bytes.Buffer{}, images: map[string][]byte{}}
 	e.sb = sandbox.New(sandbox.Options{Secret: []byte("test secret"), Now: e.clock.Now})
 	mux := http.NewServeMux()
 	mux.Handle(sandbox.MountPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

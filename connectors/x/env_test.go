@@ -12,28 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prasar/prasar/connectors/connectortest"
 	"github.com/prasar/prasar/connectors/sandbox"
 	"github.com/prasar/prasar/connectors/x"
 	"github.com/prasar/prasar/publisher"
 )
 
-// clock is a settable clock shared by the sandbox and the connector.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// clock is the shared test clock.
+type clock = connectortest.Clock
 
 const (
 	userID       = "1001"
@@ -64,7 +50,7 @@ type env struct {
 
 func newEnv(t *testing.T, cfg x.Config) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{now: time.Date(2026, 8, 1, 4, 30, 0, 0, time.UTC)}, logs: &bytes.Buffer{}}
+	e := &env{t: t, clock: connectortest.NewClock(time.Date(2026, 8, 1, 4, 30, 0, 0, time.UTC)), logs: &bytes.Buffer{}}
 	e.sb = sandbox.New(sandbox.Options{Secret: []byte("test secret"), Now: e.clock.Now})
 	mux := http.NewServeMux()
 	mux.Handle(sandbox.MountPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
