@@ -174,14 +174,10 @@ func (c *Connector) Measure(msg publisher.Message) publisher.Measure {
 // (which have no link parameter) the link appended on its own paragraph
 // unless the text already contains it.
 func (c *Connector) message(msg publisher.Message) string {
-	text := msg.Text
-	if len(msg.Media) > 0 && msg.Link != "" && !strings.Contains(text, msg.Link) {
-		if strings.TrimSpace(text) == "" {
-			return msg.Link
-		}
-		text += "\n\n" + msg.Link
+	if len(msg.Media) == 0 {
+		return msg.Text
 	}
-	return text
+	return connectors.WithLink(msg.Text, msg.Link)
 }
 
 // normalise makes texts comparable: line endings as "\n", no surrounding

@@ -306,14 +306,7 @@ func (c *Connector) Measure(msg publisher.Message) publisher.Measure {
 // on its own paragraph unless the text already contains it (Instagram has
 // no link field; links in captions are not clickable but can be copied).
 func caption(msg publisher.Message) string {
-	text := msg.Text
-	if msg.Link != "" && !strings.Contains(text, msg.Link) {
-		if strings.TrimSpace(text) == "" {
-			return msg.Link
-		}
-		text += "\n\n" + msg.Link
-	}
-	return text
+	return connectors.WithLink(msg.Text, msg.Link)
 }
 
 var (

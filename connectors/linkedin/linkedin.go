@@ -246,14 +246,7 @@ func (c *Connector) Measure(msg publisher.Message) publisher.Measure {
 // text is what a reader should see: the message's text with its link on
 // its own paragraph unless the text already contains it.
 func text(msg publisher.Message) string {
-	t := msg.Text
-	if msg.Link != "" && !strings.Contains(t, msg.Link) {
-		if strings.TrimSpace(t) == "" {
-			return msg.Link
-		}
-		t += "\n\n" + msg.Link
-	}
-	return t
+	return connectors.WithLink(msg.Text, msg.Link)
 }
 
 // commentary is text(msg) in little text.

@@ -212,14 +212,7 @@ func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
 // text is what is posted for msg: its text, with the link on its own
 // paragraph unless the text already contains it.
 func text(msg publisher.Message) string {
-	t := msg.Text
-	if msg.Link != "" && !strings.Contains(t, msg.Link) {
-		if strings.TrimSpace(t) == "" {
-			return msg.Link
-		}
-		t += "\n\n" + msg.Link
-	}
-	return t
+	return connectors.WithLink(msg.Text, msg.Link)
 }
 
 func rejected(format string, args ...any) *publisher.PlatformError {

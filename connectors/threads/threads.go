@@ -230,14 +230,7 @@ func (c *Connector) Measure(msg publisher.Message) publisher.Measure {
 // own paragraph unless the text already contains it (Threads previews the
 // first URL in the text).
 func text(msg publisher.Message) string {
-	t := msg.Text
-	if msg.Link != "" && !strings.Contains(t, msg.Link) {
-		if strings.TrimSpace(t) == "" {
-			return msg.Link
-		}
-		t += "\n\n" + msg.Link
-	}
-	return t
+	return connectors.WithLink(msg.Text, msg.Link)
 }
 
 func normalise(s string) string {

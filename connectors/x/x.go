@@ -239,14 +239,7 @@ func (c *Connector) Measure(msg publisher.Message) publisher.Measure {
 // own paragraph unless the text already contains it (X has no separate
 // link field; it turns the URL into a card).
 func (c *Connector) text(msg publisher.Message) string {
-	text := msg.Text
-	if msg.Link != "" && !strings.Contains(text, msg.Link) {
-		if strings.TrimSpace(text) == "" {
-			return msg.Link
-		}
-		text += "\n\n" + msg.Link
-	}
-	return text
+	return connectors.WithLink(msg.Text, msg.Link)
 }
 
 func rejected(format string, args ...any) *publisher.PlatformError {
