@@ -1,6 +1,8 @@
 package connectors
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -140,4 +142,60 @@ func GraphFind(read GraphMediaReader, textField string, since time.Time, pageSiz
 	}
 	return nil, fmt.Errorf("more than %d posts since %s; cannot tell whether the post is among them: %w",
 		pageSize*maxPages, since.UTC().Format(time.RFC3339), publisher.ErrLookupUnsupported)
+}
+
+// GraphInsight is one metric of an Instagram or Threads insights answer
+// (GET /{media-id}/insights): lifetime "values", or "total_value" for
+// metric_type=total_value.
+type GraphInsight struct {
+	Name   string `json:"name"`
+	Values []struct {
+		Value json.RawMessage `json:"value"`
+	} `json:"values"`
+	TotalValue *struct {
+		Value json.RawMessage `json:"value"`
+	} `json:"total_value"`
+}
+
+// FillInsights records in res the wanted metrics of an insights answer: a
+// number under its name, or in res.Unavailable why not — noData when the
+// answer lacks it, or the platform (title) gave a breakdown or something
+// else than a number.
+func FillInsights(res *publisher.MetricsResult, wanted []string, data []GraphInsight, title, noData string) {
+	got := map[string]GraphInsight{}
+	for _, e := range data {
+		got[e.Name] = e
+	}
+	for _, m := range wanted {
+		e, ok := got[m]
+		var raw json.RawMessage
+		switch {
+		case !ok:
+		case e.TotalValue != nil:
+			raw = e.TotalValue.Value
+		case len(e.Values) > 0:
+			raw = e.Values[len(e.Values)-1].Value
+		}
+		if raw == nil {
+			res.Unavailable[m] = noData
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var n json.Number
+		if dec.Decode(&n) != nil {
+			res.Unavailable[m] = title + " reported this metric as a breakdown, not a single number."
+			continue
+		}
+		v, err := n.Int64()
+		if err != nil {
+			f, ferr := n.Float64()
+			if ferr != nil {
+				res.Unavailable[m] = title + " reported a value that is not a number."
+				continue
+			}
+			v = int64(f)
+		}
+		res.Values[m] = v
+	}
 }

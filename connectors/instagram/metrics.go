@@ -1,9 +1,7 @@
 package instagram
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -38,7 +36,7 @@ func (c *Connector) FetchMetrics(ctx context.Context, acct *publisher.Account, c
 	data, err := c.insights(ctx, token, externalID, c.cfg.Metrics)
 	switch {
 	case err == nil:
-		c.fill(res, c.cfg.Metrics, data)
+		fill(res, c.cfg.Metrics, data)
 	case fewViewers(err):
 		for _, m := range c.cfg.Metrics {
 			res.Unavailable[m] = publisher.AsPlatformError(err).Message
@@ -48,7 +46,7 @@ func (c *Connector) FetchMetrics(ctx context.Context, acct *publisher.Account, c
 			data, err := c.insights(ctx, token, externalID, []string{m})
 			switch {
 			case err == nil:
-				c.fill(res, []string{m}, data)
+				fill(res, []string{m}, data)
 			case invalidRequest(err) || fewViewers(err):
 				res.Unavailable[m] = publisher.AsPlatformError(err).Message
 			default:
@@ -66,69 +64,15 @@ func (c *Connector) FetchMetrics(ctx context.Context, acct *publisher.Account, c
 	return res, nil
 }
 
-// insightEntry is one metric in an insights answer: "values" (lifetime
-// metrics) or "total_value" (metric_type=total_value).
-type insightEntry struct {
-	Name   string `json:"name"`
-	Values []struct {
-		Value json.RawMessage `json:"value"`
-	} `json:"values"`
-	TotalValue *struct {
-		Value json.RawMessage `json:"value"`
-	} `json:"total_value"`
-}
-
-func (c *Connector) insights(ctx context.Context, token, id string, metrics []string) ([]insightEntry, error) {
+func (c *Connector) insights(ctx context.Context, token, id string, metrics []string) ([]connectors.GraphInsight, error) {
 	var out struct {
-		Data []insightEntry `json:"data"`
+		Data []connectors.GraphInsight `json:"data"`
 	}
 	err := c.call(ctx, http.MethodGet, "/"+url.PathEscape(id)+"/insights", url.Values{"metric": {strings.Join(metrics, ",")}}, token, nil, &out)
 	if err != nil {
 		return nil, notAmbiguous(err)
 	}
 	return out.Data, nil
-}
-
-// fill records the wanted metrics from data.
-func (c *Connector) fill(res *publisher.MetricsResult, wanted []string, data []insightEntry) {
-	got := map[string]insightEntry{}
-	for _, e := range data {
-		got[e.Name] = e
-	}
-	for _, m := range wanted {
-		e, ok := got[m]
-		if !ok {
-			res.Unavailable[m] = noDataYet
-			continue
-		}
-		var raw json.RawMessage
-		switch {
-		case e.TotalValue != nil:
-			raw = e.TotalValue.Value
-		case len(e.Values) > 0:
-			raw = e.Values[len(e.Values)-1].Value
-		default:
-			res.Unavailable[m] = noDataYet
-			continue
-		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		var n json.Number
-		if dec.Decode(&n) != nil {
-			res.Unavailable[m] = "Instagram reported this metric as a breakdown, not a single number."
-			continue
-		}
-		v, err := n.Int64()
-		if err != nil {
-			f, ferr := n.Float64()
-			if ferr != nil {
-				res.Unavailable[m] = "Instagram reported a value that is not a number."
-				continue
-			}
-			v = int64(f)
-		}
-		res.Values[m] = v
-	}
 }
 
 // graphError returns the Graph error behind err, if any.
@@ -151,4 +95,9 @@ func invalidRequest(err error) bool {
 func fewViewers(err error) bool {
 	ge := graphError(err)
 	return ge != nil && ge.Code == 10 && strings.Contains(strings.ToLower(ge.Message), "not enough viewers")
+}
+
+// fill records the wanted metrics from data.
+func fill(res *publisher.MetricsResult, wanted []string, data []connectors.GraphInsight) {
+	connectors.FillInsights(res, wanted, data, "Instagram", noDataYet)
 }

@@ -1,13 +1,12 @@
 package threads
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"github.com/prasar/prasar/connectors"
 	"github.com/prasar/prasar/publisher"
 )
 
@@ -54,19 +53,9 @@ func (c *Connector) FetchMetrics(ctx context.Context, acct *publisher.Account, c
 	return res, nil
 }
 
-type insightEntry struct {
-	Name   string `json:"name"`
-	Values []struct {
-		Value json.RawMessage `json:"value"`
-	} `json:"values"`
-	TotalValue *struct {
-		Value json.RawMessage `json:"value"`
-	} `json:"total_value"`
-}
-
-func (c *Connector) insights(ctx context.Context, token, id string, metrics []string) ([]insightEntry, error) {
+func (c *Connector) insights(ctx context.Context, token, id string, metrics []string) ([]connectors.GraphInsight, error) {
 	var out struct {
-		Data []insightEntry `json:"data"`
+		Data []connectors.GraphInsight `json:"data"`
 	}
 	err := c.call(ctx, http.MethodGet, "/"+url.PathEscape(id)+"/insights", url.Values{"metric": {strings.Join(metrics, ",")}}, token, nil, &out)
 	if err != nil {
@@ -75,46 +64,12 @@ func (c *Connector) insights(ctx context.Context, token, id string, metrics []st
 	return out.Data, nil
 }
 
-func fill(res *publisher.MetricsResult, wanted []string, data []insightEntry) {
-	got := map[string]insightEntry{}
-	for _, e := range data {
-		got[e.Name] = e
-	}
-	for _, m := range wanted {
-		e, ok := got[m]
-		var raw json.RawMessage
-		switch {
-		case !ok:
-		case e.TotalValue != nil:
-			raw = e.TotalValue.Value
-		case len(e.Values) > 0:
-			raw = e.Values[len(e.Values)-1].Value
-		}
-		if raw == nil {
-			res.Unavailable[m] = noDataYet
-			continue
-		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		var n json.Number
-		if dec.Decode(&n) != nil {
-			res.Unavailable[m] = "Threads reported this metric as a breakdown, not a single number."
-			continue
-		}
-		v, err := n.Int64()
-		if err != nil {
-			f, ferr := n.Float64()
-			if ferr != nil {
-				res.Unavailable[m] = "Threads reported a value that is not a number."
-				continue
-			}
-			v = int64(f)
-		}
-		res.Values[m] = v
-	}
-}
-
 func invalidRequest(err error) bool {
 	ge := graphError(err)
 	return ge != nil && ge.Code == 100
+}
+
+// fill records the wanted metrics from data.
+func fill(res *publisher.MetricsResult, wanted []string, data []connectors.GraphInsight) {
+	connectors.FillInsights(res, wanted, data, "Threads", noDataYet)
 }
