@@ -87,3 +87,36 @@ func TestGraphFindAndWindowReset(t *testing.T) {
 		t.Errorf("GraphWindowReset without a list = %v, want now + backoff %v", got, want)
 	}
 }
+
+func TestFillInsights(t *testing.T) {
+	var answer struct {
+		Data []connectors.GraphInsight `json:"data"`
+	}
+	body := `{"data":[
+		{"name":"views","values":[{"value":10},{"value":42}]},
+		{"name":"likes","total_value":{"value":7}},
+		{"name":"reach","values":[{"value":1.5e3}]},
+		{"name":"follows","values":[{"value":{"IN":3,"US":1}}]},
+		{"name":"shares","values":[{"value":"many"}]},
+		{"name":"saved","values":[]}]}`
+	if err := json.Unmarshal([]byte(body), &answer); err != nil {
+		t.Fatal(err)
+	}
+	res := &publisher.MetricsResult{Values: map[string]int64{}, Unavailable: map[string]string{}}
+	connectors.FillInsights(res, []string{"views", "likes", "reach", "follows", "shares", "saved", "replies"}, answer.Data, "Threads", "no data yet")
+	want := map[string]int64{"views": 42, "likes": 7, "reach": 1500}
+	for k, v := range want {
+		if res.Values[k] != v {
+			t.Errorf("%s = %d, want %d (values %v)", k, res.Values[k], v, res.Values)
+		}
+	}
+	if len(res.Values) != len(want) {
+		t.Errorf("values %v, want only %v", res.Values, want)
+	}
+	for k, msg := range map[string]string{"follows": "Threads reported this metric as a breakdown, not a single number.",
+		"shares": "Threads reported this metric as a breakdown, not a single number.", "saved": "no data yet", "replies": "no data yet"} {
+		if res.Unavailable[k] != msg {
+			t.Errorf("unavailable %s = %q, want %q", k, res.Unavailable[k], msg)
+		}
+	}
+}
