@@ -12,7 +12,7 @@ import (
 	"github.com/prasar/prasar/publisher"
 )
 
-const goldenToken = "AQXNnd2kXITHELmWblJigXlj-golden"
+const goldenToken = "fake.linkedin.token.golden"
 
 var goldenCred = publisher.Credentials{AccessToken: goldenToken}
 
@@ -194,7 +194,7 @@ func TestGoldenOAuth(t *testing.T) {
 	}
 	if len(g) != 2 || g[0].ExternalID != "urn:li:organization:2414183" || g[0].Handle != "agriharyana" || g[0].DisplayName != "Department of Agriculture, Haryana" ||
 		g[0].ProfileURL != "https://www.linkedin.com/company/agriharyana" || g[0].Problem != "" || g[1].Problem == "" || !strings.Contains(g[1].Problem, "ANALYST") ||
-		g[0].Credentials.AccessToken != "AQXNnd2kXITHELmWblJigXlj-golden" || g[0].Credentials.RefreshToken != "" || !g[0].Credentials.ExpiresAt.Equal(now.Add(5183999*time.Second)) ||
+		g[0].Credentials.AccessToken != "fake.linkedin.token.golden" || g[0].Credentials.RefreshToken != "" || !g[0].Credentials.ExpiresAt.Equal(now.Add(5183999*time.Second)) ||
 		len(g[0].Scopes) != 3 {
 		t.Errorf("granted %+v", g)
 	}
@@ -227,7 +227,7 @@ func TestGoldenOAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	// LinkedIn answers the refresh token's remaining life; it is kept.
-	if fresh.AccessToken != "AQXNnd2kXITHELmWblJigXlj-renewed" || fresh.RefreshToken != "refresh-1" ||
+	if fresh.AccessToken != "fake.linkedin.token.renewed" || fresh.RefreshToken != "refresh-1" ||
 		fresh.Extra["refresh_expires_at"] != now.Add(31103999*time.Second).Format(time.RFC3339) || !fresh.ExpiresAt.Equal(now.Add(5183999*time.Second)) {
 		t.Errorf("refreshed %+v", fresh)
 	}

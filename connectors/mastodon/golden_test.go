@@ -183,7 +183,7 @@ func TestGoldenAuthCodeURLAndExchange(t *testing.T) {
 	}
 	host := strings.TrimPrefix(s.srv.URL, "http://")
 	if len(g) != 1 || g[0].ExternalID != "109900000000001" || g[0].Handle != "@agri_haryana@"+host || g[0].DisplayName != "कृषि विभाग हरियाणा" ||
-		g[0].Credentials.AccessToken != "ZA-Yj3aBD8U8Cm7lKUp-lm9O9BmDgdhHzDeqsY8tlL0" || g[0].Credentials.Extra["instance"] != s.srv.URL || len(g[0].Scopes) != 4 {
+		g[0].Credentials.AccessToken != "fake.mastodon.token.golden" || g[0].Credentials.Extra["instance"] != s.srv.URL || len(g[0].Scopes) != 4 {
 		t.Errorf("granted %+v", g)
 	}
 	reqs := s.requests()
@@ -192,7 +192,7 @@ func TestGoldenAuthCodeURLAndExchange(t *testing.T) {
 		p.Get("code_verifier") != verifier || p.Get("client_id") != "cid" || p.Get("client_secret") != "csecret" || p.Get("redirect_uri") != "https://prasar.example/oauth/callback" {
 		t.Errorf("token request %s %s %v", reqs[0].Method, reqs[0].Path, p)
 	}
-	if reqs[1].Path != "/api/v1/accounts/verify_credentials" || reqs[1].Header.Get("Authorization") != "Bearer ZA-Yj3aBD8U8Cm7lKUp-lm9O9BmDgdhHzDeqsY8tlL0" {
+	if reqs[1].Path != "/api/v1/accounts/verify_credentials" || reqs[1].Header.Get("Authorization") != "Bearer fake.mastodon.token.golden" {
 		t.Errorf("verify request %s %v", reqs[1].Path, reqs[1].Header)
 	}
 	s = newStub(t, "400:invalid_grant.json")
