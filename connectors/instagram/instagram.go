@@ -34,7 +34,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -225,7 +224,7 @@ func (c Config) withDefaults() Config {
 		c.Now = time.Now
 	}
 	if c.Sleep == nil {
-		c.Sleep = sleep
+		c.Sleep = connectors.SleepContext
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -234,18 +233,6 @@ func (c Config) withDefaults() Config {
 		c.HTTPClient = connectors.NewHTTPClient(c.HTTP)
 	}
 	return c
-}
-
-// sleep waits for d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // Connector publishes to Instagram professional accounts.
@@ -258,7 +245,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 type Connector struct {
 	cfg        Config
 	classify   connectors.GraphClassifier
-	containers containerCache
+	containers connectors.GraphContainers
 }
 
 var (
@@ -271,8 +258,7 @@ var (
 // New returns a connector configured by cfg.
 func New(cfg Config) *Connector {
 	cfg = cfg.withDefaults()
-	return &Connector{cfg: cfg, classify: connectors.GraphClassifier{DefaultBackoff: cfg.RateLimitBackoff, Now: cfg.Now},
-		containers: containerCache{m: map[string]cachedContainer{}}}
+	return &Connector{cfg: cfg, classify: connectors.GraphClassifier{DefaultBackoff: cfg.RateLimitBackoff, Now: cfg.Now}}
 }
 
 // Platform is publisher.Instagram.
@@ -436,7 +422,7 @@ func (c *Connector) Publish(ctx context.Context, acct *publisher.Account, cred p
 		return nil, err
 	}
 	// From here on the container is spent, whatever happens.
-	c.containers.forget(key)
+	c.containers.Forget(key)
 	var out struct {
 		ID string `json:"id"`
 	}
@@ -504,7 +490,7 @@ func reuseKey(user string, msg publisher.Message, text string) (key, fingerprint
 // prepare makes (or reuses) the container to publish and waits until it is
 // FINISHED.
 func (c *Connector) prepare(ctx context.Context, user, token string, msg publisher.Message, text, key, fingerprint string, deadline time.Time) (string, error) {
-	if id, ok := c.containers.get(key, fingerprint, c.cfg.Now(), c.cfg.ContainerReuse); ok {
+	if id, ok := c.containers.Get(key, fingerprint, c.cfg.Now(), c.cfg.ContainerReuse); ok {
 		err := c.waitReady(ctx, token, id, deadline)
 		if err == nil {
 			return id, nil
@@ -513,7 +499,7 @@ func (c *Connector) prepare(ctx context.Context, user, token string, msg publish
 			return "", err
 		}
 		// Expired, failed or unreadable: start afresh.
-		c.containers.forget(key)
+		c.containers.Forget(key)
 		c.cfg.Logger.InfoContext(ctx, "instagram: a remembered container cannot be used", "container_id", id, "err", err)
 	}
 	var id string
@@ -558,11 +544,11 @@ func (c *Connector) prepare(ctx context.Context, user, token string, msg publish
 		}
 	}
 	if key != "" && c.cfg.ContainerReuse > 0 {
-		c.containers.put(key, cachedContainer{id: id, fingerprint: fingerprint, created: c.cfg.Now()})
+		c.containers.Put(key, id, fingerprint, c.cfg.Now())
 	}
 	if err := c.waitReady(ctx, token, id, deadline); err != nil {
 		if !errors.Is(err, errStillProcessing) {
-			c.containers.forget(key)
+			c.containers.Forget(key)
 		}
 		return "", err
 	}
@@ -774,56 +760,4 @@ func (c *Connector) do(ctx context.Context, req *http.Request, path string, out 
 			Message: "Instagram's answer could not be read.", Err: err}
 	}
 	return nil
-}
-
-// containerCache remembers each delivery's container (see Publish).
-type containerCache struct {
-	mu sync.Mutex
-	m  map[string]cachedContainer
-}
-
-type cachedContainer struct {
-	id, fingerprint string
-	created         time.Time
-}
-
-// maxCachedContainers bounds the cache; the oldest entry goes first.
-const maxCachedContainers = 1000
-
-func (cc *containerCache) get(key, fingerprint string, now time.Time, ttl time.Duration) (string, bool) {
-	if key == "" || ttl <= 0 {
-		return "", false
-	}
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	e, ok := cc.m[key]
-	if !ok || e.fingerprint != fingerprint || now.Sub(e.created) >= ttl {
-		delete(cc.m, key)
-		return "", false
-	}
-	return e.id, true
-}
-
-func (cc *containerCache) put(key string, e cachedContainer) {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	if len(cc.m) >= maxCachedContainers {
-		oldest := ""
-		for k, v := range cc.m {
-			if oldest == "" || v.created.Before(cc.m[oldest].created) {
-				oldest = k
-			}
-		}
-		delete(cc.m, oldest)
-	}
-	cc.m[key] = e
-}
-
-func (cc *containerCache) forget(key string) {
-	if key == "" {
-		return
-	}
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	delete(cc.m, key)
 }

@@ -27,7 +27,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -160,7 +159,7 @@ func (c Config) withDefaults() Config {
 		c.Now = time.Now
 	}
 	if c.Sleep == nil {
-		c.Sleep = sleep
+		c.Sleep = connectors.SleepContext
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -171,22 +170,11 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // Connector publishes to Threads profiles.
 type Connector struct {
 	cfg        Config
 	classify   connectors.GraphClassifier
-	containers containerCache
+	containers connectors.GraphContainers
 }
 
 var (
@@ -200,8 +188,7 @@ var (
 // New returns a connector configured by cfg.
 func New(cfg Config) *Connector {
 	cfg = cfg.withDefaults()
-	return &Connector{cfg: cfg, classify: connectors.GraphClassifier{DefaultBackoff: cfg.RateLimitBackoff, Now: cfg.Now},
-		containers: containerCache{m: map[string]cachedContainer{}}}
+	return &Connector{cfg: cfg, classify: connectors.GraphClassifier{DefaultBackoff: cfg.RateLimitBackoff, Now: cfg.Now}}
 }
 
 // Platform is publisher.Threads.
@@ -330,7 +317,7 @@ func (c *Connector) Publish(ctx context.Context, acct *publisher.Account, cred p
 	if err := c.checkQuota(ctx, user, token); err != nil {
 		return nil, err
 	}
-	c.containers.forget(key)
+	c.containers.Forget(key)
 	var out struct {
 		ID string `json:"id"`
 	}
@@ -399,12 +386,12 @@ func reuseKey(user string, msg publisher.Message, t string) (key, fingerprint st
 // prepare makes (or reuses) the container to publish and waits until it is
 // FINISHED.
 func (c *Connector) prepare(ctx context.Context, user, token string, msg publisher.Message, t, key, fingerprint string, deadline time.Time) (string, error) {
-	if id, ok := c.containers.get(key, fingerprint, c.cfg.Now(), c.cfg.ContainerReuse); ok {
+	if id, ok := c.containers.Get(key, fingerprint, c.cfg.Now(), c.cfg.ContainerReuse); ok {
 		err := c.waitReady(ctx, token, id, deadline)
 		if err == nil || errors.Is(err, errStillProcessing) {
 			return id, err
 		}
-		c.containers.forget(key)
+		c.containers.Forget(key)
 		c.cfg.Logger.InfoContext(ctx, "threads: a remembered container cannot be used", "container_id", id, "err", err)
 	}
 	form := url.Values{}
@@ -447,11 +434,11 @@ func (c *Connector) prepare(ctx context.Context, user, token string, msg publish
 		return "", err
 	}
 	if key != "" && c.cfg.ContainerReuse > 0 {
-		c.containers.put(key, cachedContainer{id: id, fingerprint: fingerprint, created: c.cfg.Now()})
+		c.containers.Put(key, id, fingerprint, c.cfg.Now())
 	}
 	if err := c.waitReady(ctx, token, id, deadline); err != nil {
 		if !errors.Is(err, errStillProcessing) {
-			c.containers.forget(key)
+			c.containers.Forget(key)
 		}
 		return "", err
 	}
@@ -660,55 +647,4 @@ func (c *Connector) send(ctx context.Context, req *http.Request, path string) (*
 	c.cfg.Logger.DebugContext(ctx, "threads: call", "method", req.Method, "path", path, "status", status,
 		"duration_ms", time.Since(start).Milliseconds())
 	return resp, err
-}
-
-// containerCache remembers each delivery's container (see Publish).
-type containerCache struct {
-	mu sync.Mutex
-	m  map[string]cachedContainer
-}
-
-type cachedContainer struct {
-	id, fingerprint string
-	created         time.Time
-}
-
-const maxCachedContainers = 1000
-
-func (cc *containerCache) get(key, fingerprint string, now time.Time, ttl time.Duration) (string, bool) {
-	if key == "" || ttl <= 0 {
-		return "", false
-	}
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	e, ok := cc.m[key]
-	if !ok || e.fingerprint != fingerprint || now.Sub(e.created) >= ttl {
-		delete(cc.m, key)
-		return "", false
-	}
-	return e.id, true
-}
-
-func (cc *containerCache) put(key string, e cachedContainer) {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	if len(cc.m) >= maxCachedContainers {
-		oldest := ""
-		for k, v := range cc.m {
-			if oldest == "" || v.created.Before(cc.m[oldest].created) {
-				oldest = k
-			}
-		}
-		delete(cc.m, oldest)
-	}
-	cc.m[key] = e
-}
-
-func (cc *containerCache) forget(key string) {
-	if key == "" {
-		return
-	}
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	delete(cc.m, key)
 }
