@@ -39,12 +39,12 @@ func TestCasesCheckTaskID(t *testing.T) {
 		{base.Add(59 * time.Second), base.Add(60 * time.Second), false}, // IST midnight is a bucket edge like any other
 		{base, base.Add(-time.Nanosecond), false},
 	} {
-		if got := casesCheckTaskID(tt.a, every) == casesCheckTaskID(tt.b, every); got != tt.same {
+		if got := periodicTaskID(TypeCasesCheck, tt.a, every) == periodicTaskID(TypeCasesCheck, tt.b, every); got != tt.same {
 			t.Errorf("%v and %v in one bucket: %v, want %v", tt.a, tt.b, got, tt.same)
 		}
 	}
-	if got, want := casesCheckTaskID(time.Unix(1_700_000_010, 0), every), "cases_check:28333333"; got != want {
-		t.Errorf("casesCheckTaskID = %q, want %q", got, want)
+	if got, want := periodicTaskID(TypeCasesCheck, time.Unix(1_700_000_010, 0), every), "cases_check:28333333"; got != want {
+		t.Errorf("periodicTaskID = %q, want %q", got, want)
 	}
 	if c := (Config{}).withDefaults(); c.CasesCheckEvery != time.Minute {
 		t.Errorf("default CasesCheckEvery = %s, want 1m", c.CasesCheckEvery)

@@ -58,19 +58,6 @@ func (c *Client) EnqueueDelivery(ctx context.Context, deliveryID string, platfor
 	return c.enqueue(ctx, t, deliveryID, DeliverQueue(platform), at, asynq.MaxRetry(maxRetry))
 }
 
-// enqueueReconcile queues the reconcile task of the period (of length
-// every) that holds now, unless it is queued, running or has run already:
-// its id stays taken for a period after it ran, so several servers that
-// tick in one period cause one reconcile. A failed reconcile is not
-// retried; the next period's runs instead.
-func (c *Client) enqueueReconcile(ctx context.Context, now time.Time, every time.Duration) error {
-	// Retention is kept in whole seconds: round up and add one so that the
-	// id stays taken to the end of the period.
-	retention := every.Truncate(time.Second) + 2*time.Second
-	return c.enqueue(ctx, asynq.NewTask(TypeReconcile, nil), reconcileTaskID(now, every), QueueCritical, time.Time{},
-		asynq.MaxRetry(0), asynq.Retention(retention))
-}
-
 // enqueue enqueues t with the given id on queue q at at, with the Client's
 // timeout and the given options. A taken id is not an error.
 func (c *Client) enqueue(ctx context.Context, t *asynq.Task, id, q string, at time.Time, opts ...asynq.Option) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -71,47 +70,6 @@ func (c *Client) EnqueueMetrics(ctx context.Context, deliveryID string, _ publis
 		return fmt.Errorf("queue: encoding metrics payload: %w", err)
 	}
 	return c.enqueue(ctx, asynq.NewTask(TypeMetrics, b), "metrics:"+deliveryID+":"+key, QueueMetrics, at, asynq.MaxRetry(maxRetry))
-}
-
-// metricsSweepTaskID is the TaskID of the sweep of the period (of length
-// every) that holds now.
-func metricsSweepTaskID(now time.Time, every time.Duration) string {
-	return TypeMetricsSweep + ":" + strconv.FormatInt(now.UnixNano()/int64(every), 10)
-}
-
-// enqueueMetricsSweep queues the sweep of the period that holds now unless
-// it is queued, running or has run in the period. A failed sweep is not
-// retried; the next period's runs.
-func (c *Client) enqueueMetricsSweep(ctx context.Context, now time.Time, every time.Duration) error {
-	retention := every.Truncate(time.Second) + 2*time.Second
-	return c.enqueue(ctx, asynq.NewTask(TypeMetricsSweep, nil), metricsSweepTaskID(now, every), QueueCritical, time.Time{},
-		asynq.MaxRetry(0), asynq.Retention(retention))
-}
-
-// startMetricsLoop starts the periodic sweep unless it is disabled;
-// Shutdown waits for it through s.loops.
-func (s *Server) startMetricsLoop(ctx context.Context) {
-	if s.cfg.MetricsEvery <= 0 {
-		return
-	}
-	s.loops.Add(1)
-	go func() {
-		defer s.loops.Done()
-		t := time.NewTicker(s.cfg.MetricsEvery)
-		defer t.Stop()
-		for {
-			ectx, cancel := context.WithTimeout(ctx, reconcileEnqueueTimeout)
-			if err := s.client.enqueueMetricsSweep(ectx, time.Now(), s.cfg.MetricsEvery); err != nil && ectx.Err() == nil {
-				s.log.WarnContext(ectx, "enqueueing the periodic metrics sweep failed", "err", err)
-			}
-			cancel()
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
 }
 
 // handleMetrics runs one metrics reading.

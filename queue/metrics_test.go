@@ -189,7 +189,7 @@ func TestServerMetricsSweepOncePerBucket(t *testing.T) {
 		}
 		seen[id] = true
 	}
-	if got, want := metricsSweepTaskID(time.Unix(1_700_000_010, 0), time.Minute), "metrics_sweep:28333333"; got != want {
-		t.Errorf("metricsSweepTaskID = %q, want %q", got, want)
+	if got, want := periodicTaskID(TypeMetricsSweep, time.Unix(1_700_000_010, 0), time.Minute), "metrics_sweep:28333333"; got != want {
+		t.Errorf("periodicTaskID = %q, want %q", got, want)
 	}
 }

@@ -152,9 +152,9 @@ func (s *Server) Start() error {
 	} else {
 		close(s.done)
 	}
-	s.startCasesLoop(ctx)
-	s.startMetricsLoop(ctx)
-	s.startTokenLoop(ctx)
+	s.startPeriodic(ctx, TypeCasesCheck, s.cfg.CasesCheckEvery, "case deadline check")
+	s.startPeriodic(ctx, TypeMetricsSweep, s.cfg.MetricsEvery, "metrics sweep")
+	s.startPeriodic(ctx, TypeTokenRefresh, s.cfg.TokenRefreshEvery, "token job")
 	return nil
 }
 
@@ -199,21 +199,12 @@ func (s *Server) reconcileLoop(ctx context.Context) {
 	t := time.NewTicker(s.cfg.ReconcileEvery)
 	defer t.Stop()
 	for {
-		s.enqueueReconcile(ctx)
+		s.askPeriodic(ctx, TypeReconcile, s.cfg.ReconcileEvery, "reconcile")
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-	}
-}
-
-// enqueueReconcile enqueues the current period's reconcile task.
-func (s *Server) enqueueReconcile(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, reconcileEnqueueTimeout)
-	defer cancel()
-	if err := s.client.enqueueReconcile(ctx, time.Now(), s.cfg.ReconcileEvery); err != nil && ctx.Err() == nil {
-		s.log.WarnContext(ctx, "enqueueing the periodic reconcile failed", "err", err)
 	}
 }
 

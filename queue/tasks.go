@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -57,13 +56,6 @@ type deliverPayload struct {
 // fanoutTaskID is the TaskID of the fan-out of a post revision.
 func fanoutTaskID(postID string, revision int) string {
 	return "fanout:" + postID + ":" + strconv.Itoa(revision)
-}
-
-// reconcileTaskID is the TaskID of the reconcile task of the time bucket
-// (of length every) that holds now: every process that asks for a reconcile
-// within one bucket asks for the same task.
-func reconcileTaskID(now time.Time, every time.Duration) string {
-	return "reconcile:" + strconv.FormatInt(now.UnixNano()/int64(every), 10)
 }
 
 // newFanoutTask returns the fan-out task of a post revision. It returns

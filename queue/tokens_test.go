@@ -39,12 +39,12 @@ func TestTokenRefreshTaskID(t *testing.T) {
 		{base.Add(every - time.Nanosecond), base.Add(every), false},
 		{base, base.Add(-time.Nanosecond), false},
 	} {
-		if got := tokenRefreshTaskID(tt.a, every) == tokenRefreshTaskID(tt.b, every); got != tt.same {
+		if got := periodicTaskID(TypeTokenRefresh, tt.a, every) == periodicTaskID(TypeTokenRefresh, tt.b, every); got != tt.same {
 			t.Errorf("%v and %v in one bucket: %v, want %v", tt.a, tt.b, got, tt.same)
 		}
 	}
-	if got, want := tokenRefreshTaskID(time.Unix(1_700_000_010, 0), every), "token_refresh:5666666"; got != want {
-		t.Errorf("tokenRefreshTaskID = %q, want %q", got, want)
+	if got, want := periodicTaskID(TypeTokenRefresh, time.Unix(1_700_000_010, 0), every), "token_refresh:5666666"; got != want {
+		t.Errorf("periodicTaskID = %q, want %q", got, want)
 	}
 	if c := (Config{}).withDefaults(); c.TokenRefreshEvery != 5*time.Minute {
 		t.Errorf("default TokenRefreshEvery = %s, want 5m", c.TokenRefreshEvery)

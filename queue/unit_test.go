@@ -131,13 +131,13 @@ func TestTaskIDs(t *testing.T) {
 		{time.Unix(1_700_000_010, 0), time.Unix(1_700_000_011, 0), true},
 	}
 	for _, tt := range tests {
-		a, b := reconcileTaskID(tt.a, every), reconcileTaskID(tt.b, every)
+		a, b := periodicTaskID(TypeReconcile, tt.a, every), periodicTaskID(TypeReconcile, tt.b, every)
 		if (a == b) != tt.same {
-			t.Errorf("reconcileTaskID(%v) = %q, reconcileTaskID(%v) = %q; same bucket: %v", tt.a.Unix(), a, tt.b.Unix(), b, tt.same)
+			t.Errorf("periodicTaskID(TypeReconcile, %v) = %q, periodicTaskID(TypeReconcile, %v) = %q; same bucket: %v", tt.a.Unix(), a, tt.b.Unix(), b, tt.same)
 		}
 	}
-	if got, want := reconcileTaskID(time.Unix(1_700_000_010, 0), every), "reconcile:56666667"; got != want {
-		t.Errorf("reconcileTaskID = %q, want %q (unix/period)", got, want)
+	if got, want := periodicTaskID(TypeReconcile, time.Unix(1_700_000_010, 0), every), "reconcile:56666667"; got != want {
+		t.Errorf("periodicTaskID = %q, want %q (unix/period)", got, want)
 	}
 }
 
