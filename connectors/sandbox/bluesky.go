@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -728,7 +727,7 @@ func (b *bluesky) handleCreateRecord(w http.ResponseWriter, r *http.Request) {
 	}
 	if old := s.byID[postKey{"bluesky", uri}]; old != nil {
 		// A deleted record's key may be used again.
-		s.posts = slices.DeleteFunc(s.posts, func(p *Post) bool { return p == old })
+		s.removePostLocked(old)
 	}
 	s.addPostLocked(post)
 	cid := bskyCID(0x71, in.Record)

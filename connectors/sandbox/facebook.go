@@ -521,8 +521,8 @@ func (fb *facebook) getObject(w http.ResponseWriter, r *http.Request, c *graphCa
 		writeJSON(w, http.StatusOK, map[string]any{"id": id, "created_time": fbTime(u.CreatedAt), "alt_text_custom": u.Image.AltText})
 		return
 	}
-	for _, p := range s.posts {
-		if p.Platform == "facebook" && p.AccountID == claims.Account && p.DeletedAt == nil {
+	for _, p := range s.accountPostsLocked("facebook", claims.Account) {
+		if p.DeletedAt == nil {
 			for _, im := range p.Images {
 				if im.ID == id {
 					writeJSON(w, http.StatusOK, map[string]any{"id": id, "created_time": fbTime(p.CreatedAt), "alt_text_custom": im.AltText, "page_story_id": p.ID})
@@ -714,8 +714,8 @@ func (fb *facebook) createPost(w http.ResponseWriter, r *http.Request, c *graphC
 	if !hidden && strings.TrimSpace(msg) != "" {
 		// Duplicate: the same message as the Page's latest post.
 		var last *Post
-		for _, p := range slices.Backward(s.posts) {
-			if p.Platform == "facebook" && p.AccountID == page && p.DeletedAt == nil && !p.Hidden {
+		for _, p := range slices.Backward(s.accountPostsLocked("facebook", page)) {
+			if p.DeletedAt == nil && !p.Hidden {
 				last = p
 				break
 			}
@@ -842,9 +842,9 @@ func (fb *facebook) feed(w http.ResponseWriter, r *http.Request, c *graphCall, c
 	defer s.mu.Unlock()
 	now := s.now()
 	var posts []*Post
-	for _, p := range s.posts {
+	for _, p := range s.accountPostsLocked("facebook", page) {
 		at := publishedAt(p)
-		if p.Platform != "facebook" || p.AccountID != page || !p.Visible(now) ||
+		if !p.Visible(now) ||
 			(!since.IsZero() && at.Before(since)) || (!until.IsZero() && at.After(until)) {
 			continue
 		}
@@ -1029,8 +1029,8 @@ func (fb *facebook) insights(w http.ResponseWriter, c *graphCall, claims tokenCl
 			return
 		}
 		total := 0
-		for _, p := range s.posts {
-			if p.Platform != "facebook" || p.AccountID != id || !p.Visible(now) {
+		for _, p := range s.accountPostsLocked("facebook", id) {
+			if !p.Visible(now) {
 				continue
 			}
 			g := growth(p.ID, now.Sub(publishedAt(p)))

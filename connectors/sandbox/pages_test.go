@@ -112,3 +112,29 @@ func TestBaseURL(t *testing.T) {
 		}
 	}
 }
+
+// TestPostsPerAccount checks the sandbox's index of posts by account: one
+// Page's posts never include another's, the duplicate check looks at the
+// Page's own latest post, and Reset forgets them all.
+func TestPostsPerAccount(t *testing.T) {
+	e := newEnv(t)
+	const other = "2002"
+	tok, otherTok := e.sb.MintToken("facebook", page, "Agriculture", 0), e.sb.MintToken("facebook", other, "Health", 0)
+	e.form("POST", "/"+page+"/feed", tok, url.Values{"message": {"same words"}})
+	if r := e.form("POST", "/"+other+"/feed", otherTok, url.Values{"message": {"same words"}}); r.status != 200 {
+		t.Fatalf("another Page's identical post refused as a duplicate: %d %v", r.status, r.body)
+	}
+	if r := e.form("POST", "/"+page+"/feed", tok, url.Values{"message": {"same words"}}); r.status == 200 {
+		t.Error("the Page's own duplicate was accepted")
+	}
+	if got := e.sb.Posts("facebook", page); len(got) != 1 || got[0].AccountID != page {
+		t.Errorf("Posts(%s) = %+v, want its one post", page, got)
+	}
+	if got := e.sb.Posts("facebook", other); len(got) != 1 || got[0].AccountID != other {
+		t.Errorf("Posts(%s) = %+v, want its one post", other, got)
+	}
+	e.sb.Reset()
+	if got := e.sb.Posts("facebook", page); len(got) != 0 {
+		t.Errorf("after Reset, Posts = %+v", got)
+	}
+}

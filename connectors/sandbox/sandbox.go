@@ -50,10 +50,14 @@ type Server struct {
 	accounts map[accountKey]*Account
 	posts    []*Post           // in order of creation
 	byID     map[postKey]*Post // platform and post id → post
-	media    map[string]*mediaBlob
-	faults   map[accountKey]*faultState
-	uploads  map[postKey]*Upload
-	lastID   int64
+	// byAccount holds each account's posts in order of creation, so that
+	// a post, a feed or a duplicate check reads one account's posts, not
+	// every post the sandbox ever received.
+	byAccount map[accountKey][]*Post
+	media     map[string]*mediaBlob
+	faults    map[accountKey]*faultState
+	uploads   map[postKey]*Upload
+	lastID    int64
 	// ext is state that platform files keep for themselves (Instagram's
 	// containers, OAuth codes already used, per-account settings), by
 	// platform name; see platformStateLocked. Reset forgets it.
@@ -129,16 +133,17 @@ type mediaBlob struct {
 // New returns a Server with all registered platforms mounted.
 func New(o Options) *Server {
 	s := &Server{
-		secret:   o.Secret,
-		now:      o.Now,
-		baseURL:  strings.TrimSuffix(strings.TrimRight(o.BaseURL, "/"), strings.TrimSuffix(MountPath, "/")),
-		log:      o.Logger,
-		accounts: map[accountKey]*Account{},
-		byID:     map[postKey]*Post{},
-		media:    map[string]*mediaBlob{},
-		faults:   map[accountKey]*faultState{},
-		uploads:  map[postKey]*Upload{},
-		ext:      map[string]any{},
+		secret:    o.Secret,
+		now:       o.Now,
+		baseURL:   strings.TrimSuffix(strings.TrimRight(o.BaseURL, "/"), strings.TrimSuffix(MountPath, "/")),
+		log:       o.Logger,
+		accounts:  map[accountKey]*Account{},
+		byID:      map[postKey]*Post{},
+		byAccount: map[accountKey][]*Post{},
+		media:     map[string]*mediaBlob{},
+		faults:    map[accountKey]*faultState{},
+		uploads:   map[postKey]*Upload{},
+		ext:       map[string]any{},
 	}
 	if len(s.secret) == 0 {
 		s.secret = make([]byte, 32)
@@ -202,7 +207,13 @@ func (s *Server) Accounts(platform string) []Account {
 // deleted and hidden posts included (see Post.Visible). It is what tests
 // assert "published exactly once" against.
 func (s *Server) Posts(platform, accountID string) []Post {
-	return s.filterPosts(func(p *Post) bool { return p.Platform == platform && p.AccountID == accountID })
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Post
+	for _, p := range s.accountPostsLocked(platform, accountID) {
+		out = append(out, copyPost(p))
+	}
+	return out
 }
 
 // AllPosts returns every post on every platform, oldest first.
@@ -234,6 +245,7 @@ func (s *Server) Reset() {
 	defer s.mu.Unlock()
 	clear(s.accounts)
 	clear(s.byID)
+	clear(s.byAccount)
 	clear(s.media)
 	clear(s.faults)
 	clear(s.uploads)
@@ -291,6 +303,27 @@ func (s *Server) account(platform, id string) (Account, bool) {
 func (s *Server) addPostLocked(p *Post) {
 	s.posts = append(s.posts, p)
 	s.byID[postKey{p.Platform, p.ID}] = p
+	k := accountKey{p.Platform, p.AccountID}
+	s.byAccount[k] = append(s.byAccount[k], p)
+}
+
+// removePostLocked forgets p (a platform that lets a post's key be used
+// again replaces the old post).
+func (s *Server) removePostLocked(p *Post) {
+	drop := func(q *Post) bool { return q == p }
+	s.posts = slices.DeleteFunc(s.posts, drop)
+	k := accountKey{p.Platform, p.AccountID}
+	s.byAccount[k] = slices.DeleteFunc(s.byAccount[k], drop)
+	if s.byID[postKey{p.Platform, p.ID}] == p {
+		delete(s.byID, postKey{p.Platform, p.ID})
+	}
+}
+
+// accountPostsLocked returns an account's posts, oldest first, deleted
+// and hidden ones included. The slice is the sandbox's own: do not change
+// it, and do not keep it past s.mu.
+func (s *Server) accountPostsLocked(platform, accountID string) []*Post {
+	return s.byAccount[accountKey{platform, accountID}]
 }
 
 // putMediaLocked keeps an uploaded image's bytes, served at

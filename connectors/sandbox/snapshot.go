@@ -55,6 +55,7 @@ func (s *Server) Restore(r io.Reader) error {
 	defer s.mu.Unlock()
 	clear(s.accounts)
 	clear(s.byID)
+	clear(s.byAccount)
 	clear(s.uploads)
 	s.media = map[string]*mediaBlob{}
 	s.posts = nil
