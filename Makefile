@@ -47,6 +47,7 @@ test: frontend lint
 bench: frontend
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 1x -timeout 30m ./cmd/prasar/
 	$(GO) test -run '^$$' -bench . -timeout 30m ./publisher/sqlitestore/
+	$(GO) test -run '^$$' -bench Publish20 -benchtime 5000x ./connectors/facebook/
 	$(GO) test -run '^$$' -bench ReachDashboard -benchtime 1x -timeout 60m ./api/
 
 ## chaos: the long chaos run (kill -9 workers, restart Redis, platform faults)

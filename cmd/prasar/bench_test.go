@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"testing"
 	"time"
 
 	"github.com/prasar/prasar/publisher"
+	"github.com/prasar/prasar/publisher/benchcpu"
 	"github.com/prasar/prasar/queue"
 )
 
@@ -69,6 +71,7 @@ func BenchmarkFanout1000(b *testing.B) {
 			b.Fatal(err)
 		}
 		stopProfile := profileWindow(b)
+		cpu := benchcpu.Now()
 		start := time.Now()
 		if _, err = svc.ApprovePost(ap, p.ID, p.Revision, ""); err != nil {
 			b.Fatal(err)
@@ -87,6 +90,7 @@ func BenchmarkFanout1000(b *testing.B) {
 			time.Sleep(100 * time.Millisecond)
 		}
 		stopProfile()
+		productCPU := benchcpu.Now() - cpu
 		// The end is when the last delivery was stored as published, not
 		// when the poll noticed (up to 100 ms later).
 		ds, _, err := store.ListDeliveries(context.Background(), publisher.DeliveryFilter{PostID: p.ID, Limit: accounts})
@@ -102,19 +106,28 @@ func BenchmarkFanout1000(b *testing.B) {
 		elapsed := last.Sub(start)
 		product := float64(accounts) / elapsed.Seconds()
 
+		cpu = benchcpu.Now()
 		raw, err := queue.MeasureRawThroughput(context.Background(), m.redis, accounts, concurrency)
 		if err != nil {
 			b.Fatal(err)
 		}
+		rawCPU := benchcpu.Now() - cpu
 		redisKind := "in-process Redis"
 		if cfg.RedisURL != "" {
 			redisKind = "Redis " + cfg.RedisURL
 		}
 		fmt.Printf("fan-out of 1 post to %d sandbox accounts (SQLite, %s, concurrency %d): %.0f deliveries/s end to end (%.2fs); raw asynq no-op: %.0f tasks/s; ratio %.2f\n",
 			accounts, redisKind, concurrency, product, elapsed.Seconds(), raw, product/raw)
+		// The process's CPU time per delivery and per no-op task (Redis
+		// runs in a process of its own): where the two rates differ, this
+		// says whether the machine's cores or the round trips were the
+		// limit.
+		fmt.Printf("  process CPU: %.0f µs per delivery (the sandbox platform's side included), %.0f µs per raw asynq task; %d CPUs\n",
+			float64(productCPU.Microseconds())/accounts, float64(rawCPU.Microseconds())/accounts, runtime.GOMAXPROCS(0))
 		b.ReportMetric(product, "deliveries/s")
 		b.ReportMetric(raw, "raw-asynq/s")
 		b.ReportMetric(product/raw, "ratio")
+		b.ReportMetric(float64(productCPU.Microseconds())/accounts, "cpu-µs/delivery")
 	}
 }
 
