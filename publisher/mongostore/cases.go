@@ -2,9 +2,12 @@ package mongostore
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/prasar/prasar/publisher"
@@ -12,10 +15,16 @@ import (
 
 // A case is one document of the cases collection; its trail is the
 // caseEvents collection, one document per event, which the store only
-// inserts into and reads. MongoDB has no multi-document transactions here,
-// so UpdateCase writes the case (conditionally, on its version) and then
-// inserts the events: if that insert fails, the error is returned and the
-// case's event count is ahead of its trail, which VerifyCaseTrail reports.
+// inserts into and reads. There are no multi-document transactions here
+// (a single mongod, FerretDB), so the trail rides on the case document:
+// CreateCase and UpdateCase write the case and its new events in one
+// document write — the events in the case's "pending" array — and only then
+// copy the pending events into caseEvents and clear the array (if the case
+// has not changed meanwhile). A process that dies, or a database that
+// fails, between the two leaves the events pending in the case, where
+// ListCaseEvents reads them and the case's next update copies them: the
+// trail is never behind the case it records. Copying is idempotent (an
+// event's id is its _id).
 
 type caseTriageDoc struct {
 	InScope    bool      `bson:"inScope"`
@@ -107,6 +116,9 @@ type caseDoc struct {
 	ID      string     `bson:"_id"`
 	Fields  caseFields `bson:",inline"`
 	Version int64      `bson:"version"`
+	// Pending are trail events written with the case and not yet copied
+	// into caseEvents (see above).
+	Pending []*caseEventDoc `bson:"pending,omitempty"`
 }
 
 func newCaseFields(c *publisher.Case) caseFields {
@@ -188,36 +200,87 @@ func (d *caseEventDoc) event() *publisher.CaseEvent {
 		Details: d.Details, Hash: d.Hash}
 }
 
-// insertCaseEvents inserts a case's new trail events, in order.
-func (s *Store) insertCaseEvents(ctx context.Context, evs []*publisher.CaseEvent, what string) error {
-	if len(evs) == 0 {
-		return nil
-	}
-	docs := make([]any, 0, len(evs))
+func newCaseEventDocs(evs []*publisher.CaseEvent) []*caseEventDoc {
+	docs := make([]*caseEventDoc, 0, len(evs))
 	for _, e := range evs {
 		docs = append(docs, &caseEventDoc{ID: e.ID, CaseID: e.CaseID, Seq: e.Seq, At: utc(e.At), ActorID: e.ActorID, ActorName: e.ActorName,
 			ActorRole: string(e.ActorRole), Kind: e.Kind, From: string(e.From), To: string(e.To), Note: e.Note, Details: e.Details, Hash: e.Hash})
 	}
-	_, err := s.caseEvents.InsertMany(ctx, docs)
-	return storeError(err, what)
+	return docs
 }
 
-// CreateCase inserts c with Version 1, then its first events. Returns
-// ECONFLICT if c.ID exists.
+// checkCaseEvents refuses events of another case.
+func checkCaseEvents(caseID string, evs []*publisher.CaseEvent, what string) error {
+	for _, e := range evs {
+		if e.CaseID != caseID {
+			return publisher.Errorf(publisher.EINTERNAL, "mongostore: %s %q: event %q belongs to case %q", what, caseID, e.ID, e.CaseID)
+		}
+	}
+	return nil
+}
+
+// copyPendingEvents copies the pending events of the case at version into
+// caseEvents, skipping those already there, then clears them from the case
+// unless it changed since (whoever changed it copies them too). It reports
+// whether every event is now in caseEvents; if not, they stay pending in
+// the case, which is enough: ListCaseEvents reads them there and the next
+// update copies them.
+func (s *Store) copyPendingEvents(ctx context.Context, caseID string, version int64, pending []*caseEventDoc) bool {
+	if len(pending) == 0 {
+		return true
+	}
+	docs := make([]any, len(pending))
+	for i, d := range pending {
+		docs[i] = d
+	}
+	if _, err := s.caseEvents.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil && !onlyDuplicateKeys(err) {
+		return false
+	}
+	_, err := s.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: caseID}, {Key: "version", Value: version}}, bson.D{{Key: "$unset", Value: bson.D{{Key: "pending", Value: ""}}}})
+	return err == nil
+}
+
+// onlyDuplicateKeys reports whether every write error of an insert is a
+// duplicate key (the event was copied before).
+func onlyDuplicateKeys(err error) bool {
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+		return mongo.IsDuplicateKeyError(err)
+	}
+	for _, we := range bwe.WriteErrors {
+		if !mongo.IsDuplicateKeyError(we) {
+			return false
+		}
+	}
+	return true
+}
+
+// CreateCase inserts c with Version 1 and its first events in one document
+// write (see above). Returns ECONFLICT if c.ID exists.
 func (s *Store) CreateCase(ctx context.Context, c *publisher.Case, evs []*publisher.CaseEvent) error {
+	if err := checkCaseEvents(c.ID, evs, "creating case"); err != nil {
+		return err
+	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	if _, err := s.cases.InsertOne(ctx, &caseDoc{ID: c.ID, Fields: newCaseFields(c), Version: 1}); err != nil {
+	pending := newCaseEventDocs(evs)
+	if _, err := s.cases.InsertOne(ctx, &caseDoc{ID: c.ID, Fields: newCaseFields(c), Version: 1, Pending: pending}); err != nil {
 		return storeError(err, "creating case")
 	}
 	c.Version = 1
-	return s.insertCaseEvents(ctx, evs, "creating case: its trail")
+	s.copyPendingEvents(ctx, c.ID, 1, pending)
+	return nil
 }
 
-// UpdateCase replaces c if its stored version equals c.Version, then
-// inserts evs. On success c.Version is incremented. Returns ENOTFOUND if c
-// does not exist and ECONFLICT if the version is stale or an event exists.
+// UpdateCase replaces c if its stored version equals c.Version, adding evs
+// to its trail in the same document write (see above). On success
+// c.Version is incremented. Returns ENOTFOUND if c does not exist and
+// ECONFLICT if the version is stale or an event's seq is taken; then
+// nothing is written.
 func (s *Store) UpdateCase(ctx context.Context, c *publisher.Case, evs []*publisher.CaseEvent) error {
+	if err := checkCaseEvents(c.ID, evs, "updating case"); err != nil {
+		return err
+	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	set, err := toBSON(newCaseFields(c))
@@ -225,15 +288,32 @@ func (s *Store) UpdateCase(ctx context.Context, c *publisher.Case, evs []*publis
 		return publisher.WrapError(publisher.EINTERNAL, err, "mongostore: updating case %q: encoding", c.ID)
 	}
 	set = append(set, bson.E{Key: "version", Value: c.Version + 1})
-	res, err := s.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.ID}, {Key: "version", Value: c.Version}}, bson.D{{Key: "$set", Value: set}})
-	if err != nil {
+	update := bson.D{{Key: "$set", Value: set}}
+	if len(evs) > 0 {
+		update = append(update, bson.E{Key: "$push", Value: bson.D{{Key: "pending", Value: bson.D{{Key: "$each", Value: newCaseEventDocs(evs)}}}}})
+	}
+	filter := bson.D{{Key: "_id", Value: c.ID}, {Key: "version", Value: c.Version}}
+	if len(evs) > 0 {
+		// Events are numbered after the case's last (its event count): a
+		// new event whose number is taken is refused with the write.
+		minSeq := evs[0].Seq
+		for _, e := range evs {
+			minSeq = min(minSeq, e.Seq)
+		}
+		filter = append(filter, bson.E{Key: "events", Value: bson.D{{Key: "$lt", Value: minSeq}}})
+	}
+	var after caseDoc
+	err = s.cases.FindOneAndUpdate(ctx, filter, update,
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&after)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return s.notFoundOrConflict(ctx, s.cases, c.ID, "updating case", "the case changed since it was read, or an event's number is taken")
+	} else if err != nil {
 		return storeError(err, "updating case")
 	}
-	if res.MatchedCount == 0 {
-		return s.notFoundOrConflict(ctx, s.cases, c.ID, "updating case", "the case changed since it was read")
-	}
 	c.Version++
-	return s.insertCaseEvents(ctx, evs, "updating case: its trail")
+	// The pending events include any an earlier update left behind.
+	s.copyPendingEvents(ctx, c.ID, after.Version, after.Pending)
+	return nil
 }
 
 // GetCase returns ENOTFOUND if there is no such case.
@@ -304,10 +384,34 @@ func (s *Store) FindCasesByURL(ctx context.Context, keys []string) ([]*publisher
 	return out, storeError(err, "finding cases by URL")
 }
 
-// ListCaseEvents returns a case's trail by seq.
+// ListCaseEvents returns a case's trail by seq: the events in caseEvents
+// and those still pending in the case (see above).
 func (s *Store) ListCaseEvents(ctx context.Context, caseID string) ([]*publisher.CaseEvent, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	out, err := findAll(ctx, s.caseEvents, bson.D{{Key: "caseId", Value: caseID}}, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}), (*caseEventDoc).event)
-	return out, storeError(err, "listing a case's trail")
+	if err != nil {
+		return nil, storeError(err, "listing a case's trail")
+	}
+	var kase caseDoc
+	err = s.cases.FindOne(ctx, bson.D{{Key: "_id", Value: caseID}}).Decode(&kase)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return out, nil
+	} else if err != nil {
+		return nil, storeError(err, "listing a case's trail")
+	}
+	if len(kase.Pending) == 0 {
+		return out, nil
+	}
+	seen := make(map[string]bool, len(out))
+	for _, e := range out {
+		seen[e.ID] = true
+	}
+	for _, d := range kase.Pending {
+		if !seen[d.ID] {
+			out = append(out, d.event())
+		}
+	}
+	slices.SortFunc(out, func(a, b *publisher.CaseEvent) int { return a.Seq - b.Seq })
+	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -478,6 +479,108 @@ func TestAttemptsLiveInTheDeliveryDocument(t *testing.T) {
 			}
 			if len(names) != 0 {
 				t.Errorf("attempts are kept in collections %v as well", names)
+			}
+		})
+	}
+}
+
+// TestCaseTrailSurvivesAnInterruptedWrite leaves a case as a process that
+// died between writing the case and copying its new trail events would —
+// one event copied, one not, both still pending in the case — and checks
+// that the trail still reads whole, and that the case's next update
+// completes it.
+func TestCaseTrailSurvivesAnInterruptedWrite(t *testing.T) {
+	for name, uri := range servers(t) {
+		t.Run(name, func(t *testing.T) {
+			s := openFresh(t, uri)
+			ctx := t.Context()
+			c := storetest.CaseValue("org-1", 0)
+			ev := func(seq int) *publisher.CaseEvent {
+				return &publisher.CaseEvent{ID: publisher.NewID(), CaseID: c.ID, Seq: seq, At: storetest.T0.Add(time.Duration(seq) * time.Minute),
+					ActorID: "u-admin", ActorName: "DMS Admin", ActorRole: publisher.RoleAdmin, Kind: "note", Note: fmt.Sprintf("event %d — घटना", seq),
+					Hash: fmt.Sprintf("h%d", seq)}
+			}
+			seqs := func() []int {
+				t.Helper()
+				evs, err := s.ListCaseEvents(ctx, c.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []int
+				for _, e := range evs {
+					out = append(out, e.Seq)
+				}
+				return out
+			}
+			raw := rawDB(t, uri, s.Database())
+			cases, events := raw.Collection(mongostore.CollCases), raw.Collection(mongostore.CollCaseEvents)
+			copied := func() int64 {
+				t.Helper()
+				n, err := events.CountDocuments(ctx, bson.D{{Key: "caseId", Value: c.ID}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			pending := func() int {
+				t.Helper()
+				var doc struct {
+					Pending []bson.Raw `bson:"pending"`
+				}
+				if err := cases.FindOne(ctx, bson.D{{Key: "_id", Value: c.ID}}).Decode(&doc); err != nil {
+					t.Fatal(err)
+				}
+				return len(doc.Pending)
+			}
+
+			c.Events = 1
+			if err := s.CreateCase(ctx, c, []*publisher.CaseEvent{ev(1)}); err != nil {
+				t.Fatal(err)
+			}
+			e2, e3 := ev(2), ev(3)
+			c.Events = 3
+			if err := s.UpdateCase(ctx, c, []*publisher.CaseEvent{e2, e3}); err != nil {
+				t.Fatal(err)
+			}
+			if n, p := copied(), pending(); n != 3 || p != 0 {
+				t.Fatalf("after clean writes: %d events in the trail collection, %d pending; want 3 and 0", n, p)
+			}
+
+			// The interrupted state: events 2 and 3 pending in the case, only
+			// event 2 copied.
+			var docs []bson.Raw
+			for _, e := range []*publisher.CaseEvent{e2, e3} {
+				var d bson.Raw
+				if err := events.FindOne(ctx, bson.D{{Key: "_id", Value: e.ID}}).Decode(&d); err != nil {
+					t.Fatal(err)
+				}
+				docs = append(docs, d)
+			}
+			if _, err := events.DeleteOne(ctx, bson.D{{Key: "_id", Value: e3.ID}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "pending", Value: docs}}}}); err != nil {
+				t.Fatal(err)
+			}
+			if got := seqs(); !slices.Equal(got, []int{1, 2, 3}) {
+				t.Errorf("trail read while events are pending: %v, want [1 2 3] (each once)", got)
+			}
+			evs, err := s.ListCaseEvents(ctx, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			storetest.AssertEqual(t, "the pending event 3 as read", evs[2], e3)
+
+			// The case's next update copies what was pending, and its own event.
+			c.Events = 4
+			if err := s.UpdateCase(ctx, c, []*publisher.CaseEvent{ev(4)}); err != nil {
+				t.Fatalf("the update after the interruption: %v", err)
+			}
+			if n, p := copied(), pending(); n != 4 || p != 0 {
+				t.Errorf("after the next update: %d events in the trail collection, %d pending; want 4 and 0", n, p)
+			}
+			if got := seqs(); !slices.Equal(got, []int{1, 2, 3, 4}) {
+				t.Errorf("trail = %v, want [1 2 3 4]", got)
 			}
 		})
 	}
