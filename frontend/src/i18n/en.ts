@@ -254,6 +254,8 @@ export const en = {
   'composer.altHint': 'Describe the image for people who cannot see it. Platforms that support it publish this with the image.',
   'composer.targets': 'Publish to',
   'composer.targetsHint': 'Choose the accounts this post goes to. Accounts that cannot be used are shown with the reason.',
+  'composer.targetsAll': 'Choose every usable account',
+  'composer.targetsNone': 'Clear the choice',
   'composer.noAccounts': 'This organisation has no accounts yet.',
   'composer.cannotSelect': 'Cannot be chosen: {reason}',
   'composer.warnReconnect': 'This account must be reconnected before anything can be published to it.',

@@ -254,6 +254,8 @@ export const hi: Dict = {
   'composer.altHint': 'जो लोग चित्र नहीं देख सकते, उनके लिए चित्र का वर्णन करें। जहाँ प्लेटफ़ॉर्म अनुमति देता है, यह चित्र के साथ प्रकाशित होता है।',
   'composer.targets': 'कहाँ प्रकाशित करें',
   'composer.targetsHint': 'वे खाते चुनें जिन पर यह पोस्ट जाएगी। जिन खातों का उपयोग नहीं हो सकता, वे कारण सहित दिखाए गए हैं।',
+  'composer.targetsAll': 'सभी उपयोग योग्य खाते चुनें',
+  'composer.targetsNone': 'चुनाव हटाएँ',
   'composer.noAccounts': 'इस संगठन का अभी कोई खाता नहीं है।',
   'composer.cannotSelect': 'चुना नहीं जा सकता: {reason}',
   'composer.warnReconnect': 'इस खाते पर प्रकाशन से पहले इसे दोबारा जोड़ना होगा।',

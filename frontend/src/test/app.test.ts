@@ -149,6 +149,28 @@ describe('composer', () => {
     expect(must('measure-instagram-problem').textContent).toContain('Instagram needs an image.');
   });
 
+  it('chooses every usable account at once, and clears the choice', async () => {
+    const fake = new FakeApi();
+    fake.signInAs('u-editor');
+    await boot('/posts/new', fake);
+    expect(must<HTMLButtonElement>('targets-none').disabled).toBe(true);
+    must('targets-all').click();
+    await settle();
+    expect(must<HTMLInputElement>('target-acc-x').checked).toBe(true);
+    expect(must<HTMLInputElement>('target-acc-ig').checked).toBe(true);
+    expect(must<HTMLInputElement>('target-acc-koo').checked).toBe(false); // Koo cannot be chosen
+    expect(must<HTMLButtonElement>('targets-all').disabled).toBe(true);
+    type(must('body-en'), 'Farmers fair');
+    must('save').click();
+    await settle();
+    const create = fake.requests.find((r) => r.method === 'POST' && r.path === '/api/v1/posts');
+    expect((create?.body as { targets: string[] }).targets.sort()).toEqual(['acc-ig', 'acc-x']);
+    must('targets-none').click();
+    await settle();
+    expect(must<HTMLInputElement>('target-acc-x').checked).toBe(false);
+    expect(must<HTMLInputElement>('target-acc-ig').checked).toBe(false);
+  });
+
   it('puts server field errors next to their fields and in the summary', async () => {
     const fake = new FakeApi();
     fake.users[0]!.lang = 'hi';

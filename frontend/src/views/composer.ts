@@ -562,6 +562,16 @@ export class ComposerView implements View {
       <legend>${t('composer.targets')}</legend>
       <p class="hint" id="f-targets-hint">${t('composer.targetsHint')}</p>
       ${e.fieldError('f-targets')}
+      ${this.accounts.length > 1
+        ? html`<div class="button-row">
+            <button type="button" class="button button--small button--secondary" data-testid="targets-all"
+              ?disabled=${this.accounts.every((a) => this.targets.has(a.id) || this.unusable(a) !== '')} @click=${() => this.selectAllTargets()}>
+              ${t('composer.targetsAll')}
+            </button>
+            <button type="button" class="button button--small button--secondary" data-testid="targets-none"
+              ?disabled=${this.targets.size === 0} @click=${() => this.clearTargets()}>${t('composer.targetsNone')}</button>
+          </div>`
+        : nothing}
       ${this.accountsError ? loadError(this.accountsError, lang, () => void this.loadAccounts().then(() => this.ctx.update())) : nothing}
       ${!this.orgId ? html`<p class="muted">${t('composer.noOrg')}</p>` : nothing}
       ${this.orgId && !this.accountsError && this.accounts.length === 0 ? html`<p class="muted">${t('composer.noAccounts')}</p>` : nothing}
@@ -601,6 +611,19 @@ export class ComposerView implements View {
         </fieldset>`,
       )}
     </fieldset>`;
+  }
+
+  /** chooses every account that can be chosen (the others keep their reason). */
+  private selectAllTargets(): void {
+    for (const a of this.accounts) {
+      if (this.unusable(a) === '') this.targets.add(a.id);
+    }
+    this.changed();
+  }
+
+  private clearTargets(): void {
+    this.targets.clear();
+    this.changed();
   }
 
   private selectedPlatforms(): Platform[] {
