@@ -54,6 +54,7 @@ export const controlEn = {
   'ops.queues.archived': 'Given up',
   'ops.queues.latency': 'Oldest waiting',
   'ops.queues.critical': 'Fan-outs and upkeep',
+  'ops.queues.metrics': 'Reading reach figures',
   'ops.queues.other': 'Other ({queue})',
   'ops.queues.none': 'No queue figures yet.',
   'ops.queueError': 'The queue cannot be read right now; the other figures come from the database.',

@@ -55,6 +55,7 @@ export const controlHi: Record<keyof typeof controlEn, string> = {
   'ops.queues.archived': 'छोड़े गए',
   'ops.queues.latency': 'सबसे पुराना प्रतीक्षारत',
   'ops.queues.critical': 'फ़ैन-आउट और रखरखाव',
+  'ops.queues.metrics': 'पहुँच के आँकड़े पढ़ना',
   'ops.queues.other': 'अन्य ({queue})',
   'ops.queues.none': 'अभी कतार के आँकड़े नहीं हैं।',
   'ops.queueError': 'कतार अभी पढ़ी नहीं जा सकती; बाकी आँकड़े डेटाबेस से हैं।',

@@ -28,6 +28,7 @@ class ControlApi extends FakeApi {
       queues: [
         { queue: 'critical', pending: 0, active: 1, scheduled: 0, retry: 0, archived: 0, latencyMs: 0 },
         { queue: 'deliver_x', platform: 'x', pending: 12, active: 4, scheduled: 2, retry: 3, archived: 0, latencyMs: 2400 },
+        { queue: 'metrics', pending: 5, active: 0, scheduled: 30, retry: 0, archived: 0, latencyMs: 0 },
       ],
     };
   }
@@ -135,6 +136,7 @@ describe('operations page', { timeout: 30_000 }, () => {
     expect(must('ops-queue-deliver_x').dataset.pending).toBe('12');
     expect(must('ops-queue-deliver_x').textContent).toContain('X');
     expect(must('ops-queue-critical').textContent).toContain('Fan-outs and upkeep');
+    expect(must('ops-queue-metrics').textContent).toContain('Reading reach figures');
     expect(must('ops-running').textContent).toContain('Publishing is running.');
 
     // Live: an event replaces the figures.

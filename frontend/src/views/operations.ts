@@ -317,6 +317,7 @@ export class OperationsView implements View {
   private queueName(q: QueueDepth): string {
     if (q.platform) return platformName(q.platform);
     if (q.queue === 'critical') return t('ops.queues.critical');
+    if (q.queue === 'metrics') return t('ops.queues.metrics');
     return t('ops.queues.other', { queue: q.queue });
   }
 
