@@ -842,8 +842,8 @@ func (f *metaFake) publish(w http.ResponseWriter, c *graphCall, claims tokenClai
 // deleted ones included.
 func (f *metaFake) quotaUsageLocked(user string, now time.Time) int {
 	n := 0
-	for _, p := range f.s.posts {
-		if p.Platform == f.m.name && p.AccountID == user && now.Sub(p.CreatedAt) < metaQuotaWindow {
+	for _, p := range f.s.accountPostsLocked(f.m.name, user) {
+		if now.Sub(p.CreatedAt) < metaQuotaWindow {
 			n++
 		}
 	}
@@ -1028,8 +1028,8 @@ func (f *metaFake) listPosts(w http.ResponseWriter, r *http.Request, c *graphCal
 	defer s.mu.Unlock()
 	now := s.now()
 	var posts []*Post
-	for _, p := range s.posts {
-		if p.Platform != f.m.name || p.AccountID != user || !p.Visible(now) ||
+	for _, p := range s.accountPostsLocked(f.m.name, user) {
+		if !p.Visible(now) ||
 			(!since.IsZero() && p.CreatedAt.Before(since)) || (!until.IsZero() && p.CreatedAt.After(until)) {
 			continue
 		}

@@ -388,8 +388,8 @@ func (m *mastodon) accountJSONLocked(r *http.Request, id string) map[string]any 
 	name := a.Name
 	user := mdnUsername(a)
 	statuses := 0
-	for _, p := range m.s.posts {
-		if p.Platform == "mastodon" && p.AccountID == id && p.DeletedAt == nil {
+	for _, p := range m.s.accountPostsLocked("mastodon", id) {
+		if p.DeletedAt == nil {
 			statuses++
 		}
 	}
@@ -664,8 +664,8 @@ func (m *mastodon) handleAccountStatuses(w http.ResponseWriter, r *http.Request)
 	defer m.s.mu.Unlock()
 	now := m.s.now()
 	var list []*Post
-	for _, p := range m.s.posts {
-		if p.Platform != "mastodon" || p.AccountID != id || !p.Visible(now) ||
+	for _, p := range m.s.accountPostsLocked("mastodon", id) {
+		if !p.Visible(now) ||
 			(maxID != "" && !mdnIDLess(p.ID, maxID)) || (minID != "" && !mdnIDLess(minID, p.ID)) {
 			continue
 		}

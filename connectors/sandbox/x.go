@@ -1073,8 +1073,8 @@ func (x *xPlatform) createPost(w http.ResponseWriter, r *http.Request, claims to
 		}
 	}
 	if t := strings.TrimSpace(text); t != "" {
-		for _, p := range s.posts {
-			if p.Platform == "x" && p.AccountID == claims.Account && p.DeletedAt == nil && strings.TrimSpace(p.Text) == t {
+		for _, p := range s.accountPostsLocked("x", claims.Account) {
+			if p.DeletedAt == nil && strings.TrimSpace(p.Text) == t {
 				xForbidden(w, xDuplicateDetail)
 				return
 			}
@@ -1313,8 +1313,8 @@ func (x *xPlatform) timeline(w http.ResponseWriter, r *http.Request, id string) 
 	defer s.mu.Unlock()
 	now := s.now()
 	var posts []*Post
-	for _, p := range s.posts {
-		if p.Platform == "x" && p.AccountID == id && p.Visible(now) &&
+	for _, p := range s.accountPostsLocked("x", id) {
+		if p.Visible(now) &&
 			(start.IsZero() || !p.CreatedAt.Before(start)) && (end.IsZero() || p.CreatedAt.Before(end)) {
 			posts = append(posts, p)
 		}
