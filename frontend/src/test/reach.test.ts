@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Digest, Lang, MetricDefinition, PostReach, ReachDashboard, ReachPoint, ReachTotals } from '../api';
 import { FakeApi, FakeEventSource, delivery, user } from './fakeapi';
-import { niceMax } from '../views/reach-ui';
+import { axisTicks, dateLabelAt } from '../views/reach-ui';
 
 const defs: MetricDefinition[] = [
   {
@@ -304,9 +304,33 @@ describe('the weekly digest', () => {
   });
 });
 
-describe('niceMax', () => {
-  it('rounds an axis up to 1, 2 or 5 × a power of ten', () => {
-    expect([0, 1, 7, 12, 180, 1200, 5001].map(niceMax)).toEqual([1, 1, 10, 20, 200, 2000, 10000]);
+describe('chart axes', () => {
+  it('ticks counts in equal whole steps of 1, 2 or 5 × a power of ten, up to the maximum', () => {
+    const cases: [number, number[]][] = [
+      [0, [0, 1]], // nothing measured: not 0, 0, 1, 1, 1
+      [1, [0, 1]],
+      [3, [0, 1, 2, 3]],
+      [7, [0, 2, 4, 6, 8]],
+      [12, [0, 5, 10, 15]],
+      [180, [0, 50, 100, 150, 200]],
+      [4800, [0, 2000, 4000, 6000]],
+      [5001, [0, 2000, 4000, 6000]],
+    ];
+    for (const [max, want] of cases) {
+      const got = axisTicks(max);
+      expect(got, `max ${max}`).toEqual(want);
+      expect(got.length).toBeLessThanOrEqual(5);
+      expect(new Set(got.map((v) => Math.round(v))).size, `max ${max}: labels repeat`).toBe(got.length);
+    }
+  });
+
+  it('labels the latest day, then every few days back, never two neighbours', () => {
+    const n = 30;
+    const every = Math.ceil(n / 8);
+    const shown = [...Array(n).keys()].filter((i) => dateLabelAt(i, n, every));
+    expect(shown[shown.length - 1]).toBe(n - 1);
+    for (let k = 1; k < shown.length; k++) expect(shown[k]! - shown[k - 1]!).toBe(every);
+    expect(dateLabelAt(0, 1, 1)).toBe(true);
   });
 });
 

@@ -134,21 +134,38 @@ const W = 720;
 const H = 260;
 const PAD = { left: 64, right: 16, top: 16, bottom: 40 };
 
-/** niceMax rounds a maximum up to 1, 2 or 5 × a power of ten. */
-export function niceMax(v: number): number {
-  if (v <= 0) return 1;
-  const p = Math.pow(10, Math.floor(Math.log10(v)));
-  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
+/**
+ * axisTicks returns the value axis's ticks for counts up to max: from 0 in
+ * equal whole steps of 1, 2 or 5 × a power of ten, at most five, the last
+ * at or above max (0–1 when there is nothing to show). Counts are whole, so
+ * a label never reads the same as its neighbour.
+ */
+export function axisTicks(max: number): number[] {
+  const raw = Math.max(max / 4, 1);
+  const p = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = ([1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p);
+  const top = step * Math.max(1, Math.ceil(max / step));
+  const ticks: number[] = [];
+  for (let v = 0; v <= top; v += step) ticks.push(v);
+  return ticks;
+}
+
+/**
+ * dateLabelAt reports whether point i of n carries its date under the
+ * axis: the latest always, then every `every` points back from it, so that
+ * no two labels crowd each other.
+ */
+export function dateLabelAt(i: number, n: number, every: number): boolean {
+  return (n - 1 - i) % every === 0;
 }
 
 /** lineChart draws the series as lines with points (a point's title is its value), with a legend; the caller adds the table. */
 export function lineChart(c: ChartSpec): TemplateResult {
   const n = c.labels.length;
-  const max = niceMax(Math.max(0, ...c.series.flatMap((s) => s.values.map((v) => v ?? 0))));
+  const ticks = axisTicks(Math.max(0, ...c.series.flatMap((s) => s.values.map((v) => v ?? 0))));
+  const max = ticks[ticks.length - 1] ?? 1;
   const x = (i: number) => PAD.left + (n <= 1 ? (W - PAD.left - PAD.right) / 2 : (i * (W - PAD.left - PAD.right)) / (n - 1));
   const y = (v: number) => PAD.top + (H - PAD.top - PAD.bottom) * (1 - v / max);
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * max);
   const every = Math.max(1, Math.ceil(n / 8));
   const paths = c.series.map((s) => {
     let d = '';
@@ -183,7 +200,7 @@ export function lineChart(c: ChartSpec): TemplateResult {
           <text class="axis-label" x=${PAD.left - 6} y=${y(tv) + 4} text-anchor="end">${fmtNum(tv, c.lang)}</text>`,
       )}
       ${c.labels.map((l, i) =>
-        i % every === 0 || i === n - 1
+        dateLabelAt(i, n, every)
           ? svg`<text class="axis-label" x=${x(i)} y=${H - PAD.bottom + 16} text-anchor="middle">${l}</text>`
           : nothing,
       )}
