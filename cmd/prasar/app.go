@@ -40,6 +40,10 @@ type Main struct {
 	client   *queue.Client
 	worker   *queue.Server
 	sandbox  *sandbox.Server
+	// demoClock is the clock of a demo deployment (demo_history.go), and
+	// demoSeeded whether this start seeded the demo.
+	demoClock  *shiftClock
+	demoSeeded bool
 
 	listener net.Listener
 	http     *http.Server
@@ -131,6 +135,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 
+	// A demo's first start writes a past month (demo_history.go): its
+	// service and sandbox get a clock that can be set back.
+	if c.Mode == "serve" && c.Demo != "off" {
+		m.demoClock = newShiftClock(c.clock)
+		c.clock = m.demoClock.Now
+	}
+
 	// Platforms: connectors, and the sandbox for those without credentials.
 	if serveHTTP && c.anySandbox() {
 		m.sandbox = sandbox.New(sandbox.Options{Secret: []byte(m.keyring.Sign("prasar sandbox token secret")), BaseURL: c.SandboxURL, Logger: log, Now: c.clock})
@@ -181,21 +192,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		"secret_key", keySource, "sandbox_platforms", strings.Join(sandboxed, ","), "koo_enabled", c.KooEnabled)
 
 	if c.Mode == "serve" && m.sandbox != nil {
-		var seeded bool
-		if m.demoPass, seeded, err = seedDemo(ctx, *c, m.store, m.svc, m.sandbox); err != nil {
+		if m.demoPass, m.demoSeeded, err = seedDemo(ctx, *c, m.store, m.svc, m.sandbox); err != nil {
 			return fmt.Errorf("seeding the demo: %w", err)
 		}
-		if seeded {
+		if m.demoSeeded {
 			log.Info("demo seeded", "organisations", "70", "credentials", filepath.Join(c.DataDir, "demo-credentials.txt"))
-		}
-	}
-
-	if runWorker {
-		if m.worker, err = queue.NewServer(m.redis, qcfg, m.svc, log); err != nil {
-			return err
-		}
-		if err := m.worker.Start(); err != nil {
-			return fmt.Errorf("starting the queue workers: %w", err)
 		}
 	}
 
@@ -216,9 +217,27 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.httpDone = make(chan error, 1)
 		go func() { m.httpDone <- m.http.Serve(m.listener) }()
 		log.Info("http listening", "addr", m.listener.Addr().String(), "url", c.BaseURL)
-		if c.Mode == "serve" && m.demoPass != "" {
-			printDemo(m.stdout, c.BaseURL, m.demoPass)
+	}
+
+	// The demo's past month, through the sandbox the HTTP server now
+	// serves, before any worker reads the clock.
+	if m.demoSeeded && m.demoClock != nil {
+		if err := seedDemoHistory(ctx, m.store, m.svc, m.demoClock); err != nil {
+			return fmt.Errorf("seeding the demo: %w", err)
 		}
+		log.Info("demo history seeded", "posts", len(demoHistory))
+	}
+
+	if runWorker {
+		if m.worker, err = queue.NewServer(m.redis, qcfg, m.svc, log); err != nil {
+			return err
+		}
+		if err := m.worker.Start(); err != nil {
+			return fmt.Errorf("starting the queue workers: %w", err)
+		}
+	}
+	if c.Mode == "serve" && m.demoPass != "" {
+		printDemo(m.stdout, c.BaseURL, m.demoPass)
 	}
 	return nil
 }

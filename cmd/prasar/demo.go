@@ -84,8 +84,10 @@ type tokenMinter interface {
 
 // seedDemo fills an empty store with the demo: the registry of Haryana's
 // organisations, nodal officers and users for a handful of them, sandbox
-// accounts on every platform, and a few posts. It returns the demo
-// password and whether it seeded anything.
+// accounts on every platform, and a few posts and cases (and, once the
+// HTTP server is up, seedDemoHistory adds the past month). It returns the
+// demo password and whether this start wrote the demo's content (its first
+// start).
 func seedDemo(ctx context.Context, c Config, store publisher.Store, svc *publisher.Service, minter tokenMinter) (string, bool, error) {
 	ctx = publisher.SystemContext(ctx)
 	if c.Demo == "off" {
@@ -103,6 +105,15 @@ func seedDemo(ctx context.Context, c Config, store publisher.Store, svc *publish
 		if len(users) > 0 {
 			return password, false, nil
 		}
+	}
+
+	// The demo's content (posts, cases, its past month) is written once:
+	// PRASAR_DEMO=on at a later start only fills in what is missing of the
+	// registry, the users and the accounts.
+	_, err = store.GetUserByEmail(ctx, demoUsers()[0].Email)
+	fresh := publisher.IsCode(err, publisher.ENOTFOUND)
+	if err != nil && !fresh {
+		return "", false, err
 	}
 
 	// Organisations, parents first.
@@ -194,6 +205,9 @@ func seedDemo(ctx context.Context, c Config, store publisher.Store, svc *publish
 	}
 	if err := seedDemoRegistry(ctx, store, svc, ids); err != nil {
 		return "", false, err
+	}
+	if !fresh {
+		return password, false, nil
 	}
 	if err := seedDemoPosts(ctx, store, svc, ids, accounts); err != nil {
 		return "", false, err

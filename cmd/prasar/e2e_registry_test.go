@@ -147,7 +147,7 @@ func TestE2ERegistryImportDashboardReport(t *testing.T) {
 	if got := b.attr("stat-withNodal", "data-value"); got != strconv.Itoa(rd.Summary.WithNodal) {
 		t.Errorf("the report page's districts with a nodal officer = %s, the service says %d", got, rd.Summary.WithNodal)
 	}
-	date := time.Now().In(istZone()).Format("2006-01-02")
+	date := time.Now().In(istZone).Format("2006-01-02")
 	b.click("download-pdf")
 	pdf := waitDownload(t, dl, "prasar-compliance-review-"+date+".pdf")
 	lines, err := pdfdoc.ReadText(pdf)
@@ -202,4 +202,3 @@ func waitDownload(t *testing.T, dir, name string) []byte {
 	return nil
 }
 
-func istZone() *time.Location { return time.FixedZone("IST", 5*3600+1800) }
