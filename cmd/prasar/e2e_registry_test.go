@@ -201,4 +201,3 @@ func waitDownload(t *testing.T, dir, name string) []byte {
 	t.Fatalf("no download %s within %s (the folder has %v)", name, e2eStep, names)
 	return nil
 }
-
