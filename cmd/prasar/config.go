@@ -158,7 +158,7 @@ var envVars = append([]envVar{
 	{"PRASAR_CASE_CHECK_EVERY", "1m", "serve, worker", "How often the case deadlines are checked (one check per period across all workers)."},
 	{"PRASAR_METRICS_SCHEDULE", "1h,6h,24h,72h,168h,720h", "serve, worker", "When, after a post is published, its metrics (reach, views, engagements) are read: a comma-separated list of increasing durations (`d` for days is accepted, e.g. 1h,6h,1d,3d,7d,30d), or `off`."},
 	{"PRASAR_METRICS_EVERY", "1m", "serve, worker", "How often due metrics readings are queued (one sweep per period across all workers); the weekly reach digest goes out with the first sweep after Monday 09:00 IST."},
-	{"PRASAR_DEMO", "auto", "serve", "auto: seed the demo (organisations, officers, users, sandbox accounts) into an empty store; on; off."},
+	{"PRASAR_DEMO", "auto", "serve", "auto: seed the demo (organisations, officers, users, sandbox accounts, a past month of posts, posts and cases in progress) into an empty store; on: also into a store that has data (its posts and cases only once); off."},
 	{"PRASAR_DEMO_PASSWORD", "", "serve", "Password of the demo users. Empty: generated once into PRASAR_DATA_DIR/demo-credentials.txt."},
 	{"PRASAR_SANDBOX_URL", "<base URL>/sandbox", "all", "Where connectors reach the built-in sandbox platforms (platforms without app credentials run there)."},
 	{"PRASAR_SMTP_URL", "", "all", "SMTP server for notification e-mail, e.g. smtp://user:password@smtp.example.gov.in:587 (STARTTLS) or smtps://…:465. Empty: notifications are in the app only."},
