@@ -701,3 +701,36 @@ func TestWeeklyDigest(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestMetricDefinitionsInBothLanguages: the definitions are shown next to
+// every figure in the user's language, so each text has its Hindi, and the
+// Hindi names the same raw metrics as the English.
+func TestMetricDefinitionsInBothLanguages(t *testing.T) {
+	devanagari := func(s string) bool {
+		for _, r := range s {
+			if r >= 0x0900 && r <= 0x097F {
+				return true
+			}
+		}
+		return false
+	}
+	for _, d := range publisher.MetricDefinitions() {
+		if d.Versions == "" || d.VersionsHI == "" {
+			t.Errorf("%s: versions %q / %q, want both", d.ID, d.Versions, d.VersionsHI)
+		}
+		if (d.Notes == "") != (d.NotesHI == "") || (d.NotesHI != "" && !devanagari(d.NotesHI)) {
+			t.Errorf("%s: notes %q / %q, want both or neither, the second in Hindi", d.ID, d.Notes, d.NotesHI)
+		}
+		for _, f := range publisher.ReachFigures {
+			r := d.Rule(f)
+			if r.Text == "" || !devanagari(r.TextHI) {
+				t.Errorf("%s %s: %q / %q, want an English and a Hindi text", d.ID, f, r.Text, r.TextHI)
+			}
+			for _, m := range r.Metrics {
+				if strings.Contains(r.Text, m) && !strings.Contains(r.TextHI, m) {
+					t.Errorf("%s %s: the English names %s, the Hindi does not: %q", d.ID, f, m, r.TextHI)
+				}
+			}
+		}
+	}
+}

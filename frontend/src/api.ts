@@ -935,16 +935,19 @@ export interface PostFigures {
 export interface FigureRule {
   metrics?: string[] | null;
   text: string;
+  textHi?: string;
 }
 
 export interface MetricDefinition {
   id: string;
   platform: Platform;
   versions: string;
+  versionsHi?: string;
   reach: FigureRule;
   views: FigureRule;
   engagements: FigureRule;
   notes?: string;
+  notesHi?: string;
 }
 
 export interface ReachFilter {

@@ -15,7 +15,12 @@ const defs: MetricDefinition[] = [
     id: 'facebook',
     platform: 'facebook',
     versions: 'all Graph API versions',
-    reach: { metrics: ['post_total_media_view_unique'], text: 'Accounts that saw the post at least once (post_total_media_view_unique).' },
+    versionsHi: 'Graph API के सभी संस्करण',
+    reach: {
+      metrics: ['post_total_media_view_unique'],
+      text: 'Accounts that saw the post at least once (post_total_media_view_unique).',
+      textHi: 'वे खाते जिन्होंने पोस्ट कम से कम एक बार देखी (post_total_media_view_unique)।',
+    },
     views: { metrics: ['post_media_view'], text: 'Times the post was on screen (post_media_view).' },
     engagements: { metrics: ['post_reactions_like_total'], text: 'Reactions, comments and shares.' },
   },
@@ -349,6 +354,13 @@ describe('accessibility and both languages', () => {
         await settle();
         const text = document.body.textContent ?? '';
         expect(text, r).not.toMatch(/undefined|NaN|\[object |\{[a-zA-Z]+\}|reach\.[a-z]/);
+        if (r === '/reach') {
+          // The definitions are in the user's language where the server gives it.
+          const legend = must('reach-definitions').textContent ?? '';
+          expect(legend).toContain(lang === 'hi' ? 'वे खाते जिन्होंने पोस्ट कम से कम एक बार देखी' : 'Accounts that saw the post at least once');
+          expect(legend).not.toContain(lang === 'hi' ? 'Accounts that saw the post at least once' : 'वे खाते जिन्होंने');
+          expect(legend).toContain(lang === 'hi' ? 'Graph API के सभी संस्करण' : 'all Graph API versions');
+        }
         expect(document.querySelectorAll('h1').length, r).toBe(1);
         expect(document.documentElement.lang).toBe(lang);
         for (const el of document.querySelectorAll<HTMLElement>('input:not([type=hidden]), select, textarea')) {

@@ -10,7 +10,7 @@ import { t } from '../i18n';
 import { formatIST, isoMachine } from '../time';
 import { platformName, platformOrder } from '../platforms';
 import { externalLink, loadError, timeEl } from '../ui';
-import { defTip, fmtNum, postFigure, sumFigure } from './reach-ui';
+import { defTip, fmtNum, postFigure, ruleText, sumFigure } from './reach-ui';
 
 const FIGS: ReachFigure[] = ['reach', 'views', 'engagements'];
 
@@ -80,7 +80,7 @@ export class ReachPanel {
                           ${d.lastError ? html`<p class="muted" data-testid="post-reach-problem-${d.deliveryId}">${t('reach.post.problem', { problem: d.lastError })}</p>` : nothing}
                         </th>
                         ${FIGS.map(
-                          (f) => html`<td class="num" title=${def ? (def[f].metrics?.length ? def[f].text : `${t('reach.notAvailable')} — ${def[f].text}`) : ''}>
+                          (f) => html`<td class="num" title=${def ? (def[f].metrics?.length ? ruleText(def[f]) : `${t('reach.notAvailable')} — ${ruleText(def[f])}`) : ''}>
                             ${postFigure(d.figures[f], lang)}
                           </td>`,
                         )}

@@ -4,8 +4,8 @@
 // table.
 
 import { html, nothing, svg, type TemplateResult } from 'lit-html';
-import type { Lang, MetricDefinition, ReachFigure, ReachTotals } from '../api';
-import { t } from '../i18n';
+import type { FigureRule, Lang, MetricDefinition, ReachFigure, ReachTotals } from '../api';
+import { getLang, t } from '../i18n';
 import { platformName } from '../platforms';
 import './reach.css';
 
@@ -46,12 +46,27 @@ export function figureName(f: ReachFigure | 'posts'): string {
   return t(`reach.fig.${f}`);
 }
 
+/** ruleText is how a figure is counted, or why it is not available, in the user's language. */
+export function ruleText(r: FigureRule): string {
+  return getLang() === 'hi' && r.textHi ? r.textHi : r.text;
+}
+
+/** versions is the API versions a definition applies to, in the user's language. */
+function versions(d: MetricDefinition): string {
+  return getLang() === 'hi' && d.versionsHi ? d.versionsHi : d.versions;
+}
+
+/** notes are a definition's caveats in the user's language. */
+function notes(d: MetricDefinition): string {
+  return (getLang() === 'hi' && d.notesHi ? d.notesHi : d.notes) ?? '';
+}
+
 /** definitionText says how figure f is counted on each platform of defs. */
 export function definitionText(f: ReachFigure, defs: MetricDefinition[]): string {
   const parts = defs.map((d) => {
     const r = d[f];
-    const name = platformName(d.platform) + (d.versions && defs.some((o) => o !== d && o.platform === d.platform) ? ` (${d.versions})` : '');
-    return r.metrics && r.metrics.length > 0 ? `${name}: ${r.text}` : t('reach.notReported', { platform: name, why: r.text });
+    const name = platformName(d.platform) + (d.versions && defs.some((o) => o !== d && o.platform === d.platform) ? ` (${versions(d)})` : '');
+    return r.metrics && r.metrics.length > 0 ? `${name}: ${ruleText(r)}` : t('reach.notReported', { platform: name, why: ruleText(r) });
   });
   return `${t(`reach.figHelp.${f}`)} ${t('reach.defsFor', { list: parts.join(' · ') })}`;
 }
@@ -75,8 +90,8 @@ export function defTip(f: ReachFigure | 'posts', defs: MetricDefinition[], testi
         : html`<ul>
             ${defs.map((d) => {
               const r = d[f];
-              return html`<li><strong>${platformName(d.platform)}</strong>${d.versions ? ` (${d.versions})` : ''}:
-                ${r.metrics && r.metrics.length > 0 ? r.text : html`<em>${t('reach.notAvailable')}</em> — ${r.text}`}</li>`;
+              return html`<li><strong>${platformName(d.platform)}</strong>${d.versions ? ` (${versions(d)})` : ''}:
+                ${r.metrics && r.metrics.length > 0 ? ruleText(r) : html`<em>${t('reach.notAvailable')}</em> — ${ruleText(r)}`}</li>`;
             })}
           </ul>`}
     </div>
@@ -90,8 +105,8 @@ export function definitionsLegend(defs: MetricDefinition[], headingId = 'reach-d
     return html`<li>
       <strong>${figureName(f)}:</strong>
       ${r.metrics && r.metrics.length > 0
-        ? html`${r.text} <span class="muted">(${t('reach.defs.metrics', { metrics: r.metrics.join(', ') })})</span>`
-        : html`<em>${t('reach.notAvailable')}</em> — ${r.text}`}
+        ? html`${ruleText(r)} <span class="muted">(${t('reach.defs.metrics', { metrics: r.metrics.join(', ') })})</span>`
+        : html`<em>${t('reach.notAvailable')}</em> — ${ruleText(r)}`}
     </li>`;
   };
   return html`<section aria-labelledby=${headingId} class="section" data-testid="reach-definitions">
@@ -99,12 +114,12 @@ export function definitionsLegend(defs: MetricDefinition[], headingId = 'reach-d
     <p>${t('reach.defs.intro')}</p>
     <dl class="reach-defs">
       ${defs.map(
-        (d) => html`<dt data-testid="reach-def-${d.id}">${platformName(d.platform)} <span class="muted">· ${t('reach.defs.versions', { versions: d.versions })}</span></dt>
+        (d) => html`<dt data-testid="reach-def-${d.id}">${platformName(d.platform)} <span class="muted">· ${t('reach.defs.versions', { versions: versions(d) })}</span></dt>
           <dd>
             <ul>
               ${rule('reach', d)} ${rule('views', d)} ${rule('engagements', d)}
             </ul>
-            ${d.notes ? html`<p class="muted">${d.notes}</p>` : nothing}
+            ${notes(d) ? html`<p class="muted">${notes(d)}</p>` : nothing}
           </dd>`,
       )}
     </dl>
