@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"testing"
 	"time"
 
@@ -164,5 +165,25 @@ func TestDemoHistory(t *testing.T) {
 		if n := len(byTitle(again.Store())[h.Title]); n != 1 {
 			t.Errorf("after a restart, %q: %d posts, want 1", h.Title, n)
 		}
+	}
+}
+
+// TestDemoStartsWithoutItsPastMonth: when the sandbox cannot be reached at
+// PRASAR_SANDBOX_URL (a proxy in front, a wrong address), the demo's past
+// month is not written, and the deployment starts anyway, its clock right.
+func TestDemoStartsWithoutItsPastMonth(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String() + "/sandbox"
+	l.Close()
+	m := startMain(t, "serve", testEnv(t, "PRASAR_DEMO", "on", "PRASAR_SANDBOX_URL", closed))
+	if d := time.Since(m.demoClock.Now()); d > time.Minute || d < -time.Minute {
+		t.Fatalf("the demo's clock is %v off", d)
+	}
+	ctx := publisher.SystemContext(context.Background())
+	if _, err := m.Store().GetUserByEmail(ctx, "editor.agri@example.gov.in"); err != nil {
+		t.Errorf("the demo's users: %v", err)
 	}
 }
