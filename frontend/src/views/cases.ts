@@ -160,7 +160,7 @@ export class CasesView implements View {
     const overdue = this.ages.filter((a) => a.clock.overdue).length;
     return html`<p data-testid="ageing-summary">${t('cases.ageingSummary', { n: this.ages.length, overdue })}</p>
       <div class="table-wrap">
-        <table class="table" data-testid="ageing-table">
+        <table class="table cases-table" data-testid="ageing-table">
           <caption class="visually-hidden">${t('cases.tabOpen')}</caption>
           <thead>
             <tr>
@@ -177,7 +177,7 @@ export class CasesView implements View {
             ${this.ages.map(
               (a) => html`<tr data-testid="case-row-${a.case.id}" data-status=${a.case.status} data-overdue=${a.clock.overdue ? 'true' : 'false'}
                 data-level=${a.clock.escalationLevel}>
-                <th scope="row">
+                <th scope="row" class="case-cell">
                   <a href="/cases/${encodeURIComponent(a.case.id)}">${a.case.ref}</a>
                   <br /><span class="small">${words('caseType', a.case.type)} · ${words('casePlatform', a.case.platform)}</span>
                   <br /><span class="small muted">${a.case.summary}</span>
@@ -204,7 +204,7 @@ export class CasesView implements View {
     if (this.cases.length === 0) return html`${exportLinks}<p class="empty" data-testid="cases-empty">${t('cases.empty')}</p>`;
     return html`${exportLinks}
       <div class="table-wrap">
-        <table class="table" data-testid="cases-table">
+        <table class="table cases-table" data-testid="cases-table">
           <caption class="visually-hidden">${t('cases.tabAll')}</caption>
           <thead>
             <tr>
@@ -218,7 +218,7 @@ export class CasesView implements View {
           <tbody>
             ${this.cases.map(
               (c) => html`<tr data-testid="case-row-${c.id}" data-status=${c.status}>
-                <th scope="row">
+                <th scope="row" class="case-cell">
                   <a href="/cases/${encodeURIComponent(c.id)}">${c.ref}</a>
                   <br /><span class="small">${words('caseType', c.type)} · ${words('casePlatform', c.platform)}</span>
                   <br /><span class="small muted">${c.summary}</span>
