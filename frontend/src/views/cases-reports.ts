@@ -241,7 +241,7 @@ export class CaseReportsView implements View {
       ${(w.cases ?? []).length === 0
         ? html`<p class="empty" data-testid="weekly-empty">${t('cases.rep.weekEmpty')}</p>`
         : html`<div class="table-wrap">
-            <table class="table" data-testid="weekly-cases">
+            <table class="table cases-table" data-testid="weekly-cases">
               <caption>${t('cases.rep.weekCases')}</caption>
               <thead>
                 <tr>
@@ -256,7 +256,7 @@ export class CaseReportsView implements View {
               <tbody>
                 ${(w.cases ?? []).map(
                   (a) => html`<tr data-testid="weekly-case-${a.case.id}">
-                    <th scope="row"><a href="/cases/${encodeURIComponent(a.case.id)}">${a.case.ref}</a><br /><span class="small muted">${a.case.summary}</span></th>
+                    <th scope="row" class="case-cell"><a href="/cases/${encodeURIComponent(a.case.id)}">${a.case.ref}</a><br /><span class="small muted">${a.case.summary}</span></th>
                     <td>${this.ctx.orgName(a.case.orgId)}</td>
                     <td>${timeEl(formatIST(a.case.reportedAt, lang), isoMachine(a.case.reportedAt))}</td>
                     <td>${caseStatusBadge(a.case.status)}</td>
