@@ -118,7 +118,7 @@ export class ComplianceView implements View {
           <tbody>
             ${r.orgs.map((o) => html`<tr data-testid="comp-row-${o.code}" data-score=${o.score} data-rank=${o.rank}>
                 <td>${o.rank}</td>
-                <th scope="row"><a href="/registry/orgs/${encodeURIComponent(o.orgId)}">${nameFor(o, lang)}</a><br /><span class="small muted"><code>${o.code}</code> · ${orgTypeLabel(o.type)}${o.district ? ` · ${o.district}` : ''}</span></th>
+                <th scope="row" class="name-cell"><a href="/registry/orgs/${encodeURIComponent(o.orgId)}">${nameFor(o, lang)}</a><br /><span class="small muted"><code>${o.code}</code> · ${orgTypeLabel(o.type)}${o.district ? ` · ${o.district}` : ''}</span></th>
                 <td>${o.nodalOfficer ? html`${yesNo(true, `officer-${o.code}`)}<br /><span class="small">${o.nodalOfficerName}</span>` : yesNo(false, `officer-${o.code}`)}</td>
                 ${(o.platforms ?? []).map((p) => html`<td data-testid="platform-${o.code}-${p.platform}" data-has=${p.hasAccount ? 'yes' : 'no'} data-working=${p.working ? 'yes' : 'no'}>
                   ${!p.hasAccount ? html`<span class="badge badge--bad"><span class="badge__icon" aria-hidden="true">✕</span>${t('comp.noAccount')}</span>`
