@@ -3,8 +3,6 @@ package facebook_test
 import (
 	"fmt"
 	"net/http/httptest"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,27 +29,12 @@ func BenchmarkPublish20(b *testing.B) {
 		accts[i] = &publisher.Account{ID: "a" + ext, Platform: publisher.Facebook, ExternalID: ext, Handle: "@bench" + ext}
 		creds[i] = publisher.Credentials{AccessToken: sb.MintToken("facebook", ext, "Bench Page", 24*time.Hour)}
 	}
-	var (
-		next atomic.Int64
-		wg   sync.WaitGroup
-	)
 	b.ResetTimer()
 	cpu := benchcpu.Now()
-	for range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= b.N {
-					return
-				}
-				msg := publisher.Message{DeliveryID: fmt.Sprintf("d%d", i), Text: fmt.Sprintf("बेंचमार्क पोस्ट %d — हरियाणा सरकार", i)}
-				if _, err := fb.Publish(b.Context(), accts[i%pages], creds[i%pages], msg); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
+	benchcpu.Spread(b, workers, func(i int) error {
+		msg := publisher.Message{DeliveryID: fmt.Sprintf("d%d", i), Text: fmt.Sprintf("बेंचमार्क पोस्ट %d — हरियाणा सरकार", i)}
+		_, err := fb.Publish(b.Context(), accts[i%pages], creds[i%pages], msg)
+		return err
+	})
 	benchcpu.Report(b, cpu)
 }

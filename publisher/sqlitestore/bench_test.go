@@ -3,7 +3,6 @@ package sqlitestore_test
 import (
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -145,43 +144,26 @@ func BenchmarkDeliver20(b *testing.B) {
 		}
 		ds = append(ds, batch...)
 	}
-	var (
-		next atomic.Int64
-		wg   sync.WaitGroup
-	)
 	commits0, ops0 := s.CommitStats()
 	b.ResetTimer()
 	cpu := benchcpu.Now()
-	for range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1))
-				if i > b.N {
-					return
-				}
-				d := ds[i%len(ds)]
-				now := storetest.T0.Add(time.Duration(i) * time.Hour)
-				tok := fmt.Sprintf("tok-%d", i)
-				held, err := s.ClaimDelivery(b.Context(), d.ID, publisher.Claim{Token: tok, Now: now, LeaseUntil: now.Add(time.Minute)})
-				if publisher.IsCode(err, publisher.ECONFLICT) {
-					continue // another goroutine holds this one (the ring wrapped)
-				} else if err != nil {
-					b.Error(err)
-					return
-				}
-				end := now.Add(time.Second)
-				_, err = s.FinishDelivery(b.Context(), d.ID, tok, publisher.DeliveryResult{Status: publisher.DeliveryRetrying, Failures: 1,
-					NextAttemptAt: &end, ErrorClass: publisher.ClassRetryable, ErrorMessage: "Facebook could not be reached.", At: end,
-					Attempt: &publisher.Attempt{DeliveryID: d.ID, N: held.Attempts, StartedAt: now, EndedAt: end, Outcome: "retrying",
-						ErrorClass: publisher.ClassRetryable, Message: "502 Bad Gateway"}})
-				if err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
+	benchcpu.Spread(b, workers, func(i int) error {
+		d := ds[i%len(ds)]
+		now := storetest.T0.Add(time.Duration(i) * time.Hour)
+		tok := fmt.Sprintf("tok-%d", i)
+		held, err := s.ClaimDelivery(b.Context(), d.ID, publisher.Claim{Token: tok, Now: now, LeaseUntil: now.Add(time.Minute)})
+		if publisher.IsCode(err, publisher.ECONFLICT) {
+			return nil // another goroutine holds this one (the ring wrapped)
+		} else if err != nil {
+			return err
+		}
+		end := now.Add(time.Second)
+		_, err = s.FinishDelivery(b.Context(), d.ID, tok, publisher.DeliveryResult{Status: publisher.DeliveryRetrying, Failures: 1,
+			NextAttemptAt: &end, ErrorClass: publisher.ClassRetryable, ErrorMessage: "Facebook could not be reached.", At: end,
+			Attempt: &publisher.Attempt{DeliveryID: d.ID, N: held.Attempts, StartedAt: now, EndedAt: end, Outcome: "retrying",
+				ErrorClass: publisher.ClassRetryable, Message: "502 Bad Gateway"}})
+		return err
+	})
 	benchcpu.Report(b, cpu)
 	commits, ops := s.CommitStats()
 	b.ReportMetric(float64(ops-ops0)/float64(max(commits-commits0, 1)), "writes/commit")
@@ -208,40 +190,23 @@ func BenchmarkDeliverPublished20(b *testing.B) {
 		}
 		ds = append(ds, batch...)
 	}
-	var (
-		next atomic.Int64
-		wg   sync.WaitGroup
-	)
 	commits0, ops0 := s.CommitStats()
 	b.ResetTimer()
 	cpu := benchcpu.Now()
-	for range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= b.N {
-					return
-				}
-				d := ds[i]
-				now := storetest.T0.Add(time.Duration(i) * time.Millisecond)
-				tok := fmt.Sprintf("tok-%d", i)
-				held, err := s.ClaimDelivery(b.Context(), d.ID, publisher.Claim{Token: tok, Now: now, LeaseUntil: now.Add(time.Minute)})
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				end := now.Add(time.Millisecond)
-				_, err = s.FinishDelivery(b.Context(), d.ID, tok, publisher.DeliveryResult{Status: publisher.DeliveryPublished,
-					ExternalID: fmt.Sprintf("1234567890_%d", i), ExternalURL: fmt.Sprintf("https://www.facebook.com/1234567890_%d", i), PublishedAt: &end, At: end,
-					Attempt: &publisher.Attempt{DeliveryID: d.ID, N: held.Attempts, StartedAt: now, EndedAt: end, Outcome: "published"}})
-				if err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
+	benchcpu.Spread(b, workers, func(i int) error {
+		d := ds[i]
+		now := storetest.T0.Add(time.Duration(i) * time.Millisecond)
+		tok := fmt.Sprintf("tok-%d", i)
+		held, err := s.ClaimDelivery(b.Context(), d.ID, publisher.Claim{Token: tok, Now: now, LeaseUntil: now.Add(time.Minute)})
+		if err != nil {
+			return err
+		}
+		end := now.Add(time.Millisecond)
+		_, err = s.FinishDelivery(b.Context(), d.ID, tok, publisher.DeliveryResult{Status: publisher.DeliveryPublished,
+			ExternalID: fmt.Sprintf("1234567890_%d", i), ExternalURL: fmt.Sprintf("https://www.facebook.com/1234567890_%d", i), PublishedAt: &end, At: end,
+			Attempt: &publisher.Attempt{DeliveryID: d.ID, N: held.Attempts, StartedAt: now, EndedAt: end, Outcome: "published"}})
+		return err
+	})
 	benchcpu.Report(b, cpu)
 	commits, ops := s.CommitStats()
 	b.ReportMetric(float64(ops-ops0)/float64(max(commits-commits0, 1)), "writes/commit")
