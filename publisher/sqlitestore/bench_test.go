@@ -22,6 +22,28 @@ func fanout(p *publisher.Post, rev int) []*publisher.Delivery {
 	return ds
 }
 
+// queuedDeliveries stores fan-outs of one post until s has at least n
+// queued deliveries (on platform, if given: every account on it) and
+// returns them.
+func queuedDeliveries(b *testing.B, s publisher.Store, n int, platform publisher.Platform) []*publisher.Delivery {
+	b.Helper()
+	p, _ := storetest.PostValue("org-1", "user-1")
+	var ds []*publisher.Delivery
+	for rev := 1; len(ds) < n; rev++ {
+		batch := fanout(p, rev)
+		for _, d := range batch {
+			if platform != "" {
+				d.Platform = platform
+			}
+		}
+		if _, err := s.CreateDeliveries(b.Context(), batch); err != nil {
+			b.Fatal(err)
+		}
+		ds = append(ds, batch...)
+	}
+	return ds
+}
+
 // BenchmarkCreateDeliveries1000 measures the fan-out of one post to 1,000
 // accounts: one CreateDeliveries call (one transaction) per iteration.
 func BenchmarkCreateDeliveries1000(b *testing.B) {
@@ -61,15 +83,7 @@ func BenchmarkCreateDeliveries1000Again(b *testing.B) {
 // and a finish, one statement each.
 func BenchmarkClaimFinish(b *testing.B) {
 	s := open(b, "")
-	p, _ := storetest.PostValue("org-1", "user-1")
-	var ds []*publisher.Delivery
-	for rev := 1; len(ds) < 20000; rev++ {
-		batch := fanout(p, rev)
-		if _, err := s.CreateDeliveries(b.Context(), batch); err != nil {
-			b.Fatal(err)
-		}
-		ds = append(ds, batch...)
-	}
+	ds := queuedDeliveries(b, s, 20000, "")
 	i := 0
 	cpu := benchcpu.Now()
 	for b.Loop() {
@@ -92,15 +106,7 @@ func BenchmarkClaimFinish(b *testing.B) {
 // goroutines on distinct deliveries, as a worker pool does.
 func BenchmarkClaimFinishParallel(b *testing.B) {
 	s := open(b, "")
-	p, _ := storetest.PostValue("org-1", "user-1")
-	var ds []*publisher.Delivery
-	for rev := 1; len(ds) < 20000; rev++ {
-		batch := fanout(p, rev)
-		if _, err := s.CreateDeliveries(b.Context(), batch); err != nil {
-			b.Fatal(err)
-		}
-		ds = append(ds, batch...)
-	}
+	ds := queuedDeliveries(b, s, 20000, "")
 	var next atomicCounter
 	b.SetParallelism(4)
 	b.ResetTimer()
@@ -135,15 +141,7 @@ func BenchmarkClaimFinishParallel(b *testing.B) {
 func BenchmarkDeliver20(b *testing.B) {
 	const workers = 20
 	s := open(b, "")
-	p, _ := storetest.PostValue("org-1", "user-1")
-	var ds []*publisher.Delivery
-	for rev := 1; len(ds) < 20000; rev++ {
-		batch := fanout(p, rev)
-		if _, err := s.CreateDeliveries(b.Context(), batch); err != nil {
-			b.Fatal(err)
-		}
-		ds = append(ds, batch...)
-	}
+	ds := queuedDeliveries(b, s, 20000, "")
 	commits0, ops0 := s.CommitStats()
 	b.ResetTimer()
 	cpu := benchcpu.Now()
@@ -178,18 +176,7 @@ func BenchmarkDeliver20(b *testing.B) {
 func BenchmarkDeliverPublished20(b *testing.B) {
 	const workers = 20
 	s := open(b, "")
-	p, _ := storetest.PostValue("org-1", "user-1")
-	var ds []*publisher.Delivery
-	for rev := 1; len(ds) < b.N; rev++ {
-		batch := fanout(p, rev)
-		for _, d := range batch {
-			d.Platform = publisher.Facebook
-		}
-		if _, err := s.CreateDeliveries(b.Context(), batch); err != nil {
-			b.Fatal(err)
-		}
-		ds = append(ds, batch...)
-	}
+	ds := queuedDeliveries(b, s, b.N, publisher.Facebook)
 	commits0, ops0 := s.CommitStats()
 	b.ResetTimer()
 	cpu := benchcpu.Now()
