@@ -129,9 +129,10 @@ var demoHistory = []demoHistoryPost{
 // post's day, the organisation's editor writes and submits it, the PR
 // section approves it, and its fan-out and every delivery run there and
 // then (the sandbox keeps the posts as made on that day, so their reach has
-// grown since). It runs on the demo's first start, after the HTTP server
-// (the sandbox) and before the workers start, so that nothing else reads
-// the clock meanwhile; the clock is right again when it returns. The
+// grown since). It runs on the demo's first start only (seedDemo tells),
+// after the HTTP server (the sandbox) and before the workers start, so
+// that nothing else reads the clock meanwhile; the clock is right again
+// when it returns. The
 // queued tasks of these posts find them published and do nothing; the
 // first metrics sweep reads their reach.
 func seedDemoHistory(ctx context.Context, store publisher.Store, svc *publisher.Service, clock *shiftClock) error {
@@ -161,16 +162,6 @@ func seedDemoHistory(ctx context.Context, store publisher.Store, svc *publisher.
 		}
 		return publisher.NewContextWithUser(ctx, u), nil
 	}
-	// A post written before (PRASAR_DEMO=on seeds at every start) is not
-	// written again.
-	written := map[string]bool{}
-	ps, _, err := store.ListPosts(ctx, publisher.PostFilter{Limit: 10000})
-	if err != nil {
-		return fmt.Errorf("demo history: %w", err)
-	}
-	for _, p := range ps {
-		written[p.OrgID+"\x00"+p.Title] = true
-	}
 	var latest time.Time // the latest moment of the past written
 	editors := map[string]string{}
 	for _, d := range demoOrgs {
@@ -178,9 +169,6 @@ func seedDemoHistory(ctx context.Context, store publisher.Store, svc *publisher.
 	}
 	today := clock.Now().In(istZone)
 	for i, h := range demoHistory {
-		if written[ids[h.Org]+"\x00"+h.Title] {
-			continue
-		}
 		at := time.Date(today.Year(), today.Month(), today.Day()-h.DaysAgo, h.Hour, 0, 0, 0, istZone)
 		editor, err := as(editors[h.Org])
 		if err != nil {
