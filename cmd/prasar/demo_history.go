@@ -132,9 +132,8 @@ var demoHistory = []demoHistoryPost{
 // grown since). It runs on the demo's first start only (seedDemo tells),
 // after the HTTP server (the sandbox) and before the workers start, so
 // that nothing else reads the clock meanwhile; the clock is right again
-// when it returns. The
-// queued tasks of these posts find them published and do nothing; the
-// first metrics sweep reads their reach.
+// when it returns. The queued tasks of these posts find them published
+// and do nothing; the first metrics sweep reads their reach.
 func seedDemoHistory(ctx context.Context, store publisher.Store, svc *publisher.Service, clock *shiftClock) error {
 	defer clock.reset()
 	ctx = publisher.SystemContext(ctx)
