@@ -189,6 +189,7 @@ func NewHandler(cfg Config, svc *publisher.Service, ui fs.FS, logger *slog.Logge
 	a.GET("/review-queue", h.handleListReviewQueue)
 
 	a.GET("/deliveries", h.handleListDeliveries)
+	a.GET("/deliveries/export", h.handleExportDeliveries)
 	a.GET("/deliveries/:id", h.handleGetDelivery)
 	a.POST("/deliveries/:id/retry", h.handleRetryDelivery)
 	a.POST("/deliveries/:id/resolve", h.handleResolveDelivery)

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"time"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/prasar/prasar/publisher"
@@ -12,6 +14,22 @@ import (
 // account's handle and display name and its organisation's code. from and
 // to are IST calendar dates, to inclusive.
 func (h *handler) handleListDeliveries(c *gin.Context) {
+	f, err := deliveryFilter(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	ds, total, err := h.svc.ListDeliveryRows(c.Request.Context(), f)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	list(c, ds, total)
+}
+
+// deliveryFilter reads the history's filters from the query. The service
+// checks platform and status names, and that to follows from.
+func deliveryFilter(c *gin.Context) (publisher.DeliveryFilter, error) {
 	q := newQuery(c)
 	f := publisher.DeliveryFilter{
 		OrgID:    q.id("orgId"),
@@ -22,20 +40,31 @@ func (h *handler) handleListDeliveries(c *gin.Context) {
 		Limit:    q.intIn("limit", 50, 1, 500),
 		Offset:   q.intIn("offset", 0, 0, 1<<30),
 	}
-	// The service checks platform and status names, and that to follows from.
 	for _, s := range q.list("status") {
 		f.Statuses = append(f.Statuses, publisher.DeliveryStatus(s))
 	}
-	if err := q.err(); err != nil {
-		h.fail(c, err)
-		return
-	}
-	ds, total, err := h.svc.ListDeliveryRows(c.Request.Context(), f)
+	return f, q.err()
+}
+
+// handleExportDeliveries serves GET /api/v1/deliveries/export?format=csv|xlsx
+// and the history's filters: every matching delivery, as a file.
+func (h *handler) handleExportDeliveries(c *gin.Context) {
+	f, err := deliveryFilter(c)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	list(c, ds, total)
+	format := c.DefaultQuery("format", "csv")
+	if format != "csv" && format != "xlsx" {
+		h.failCode(c, publisher.EINVALID, "The export needs correcting.", publisher.FieldError{Field: "format", Code: "invalid_choice", Message: "Choose csv or xlsx."})
+		return
+	}
+	t, err := h.svc.ExportHistory(c.Request.Context(), f)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.sendTables(c, "prasar-history-"+time.Now().In(ist).Format("2006-01-02"), format, []publisher.Table{t}, 0)
 }
 
 // deliveryView is a delivery with its attempts.

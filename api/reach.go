@@ -107,8 +107,18 @@ func (h *handler) handleReachExport(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	var body bytes.Buffer
 	name := fmt.Sprintf("prasar-reach-%v-to-%v", tables[0].Rows[0][2], tables[0].Rows[0][3]) // the summary's from and to
+	if format == "csv" {
+		name += "-" + table
+	}
+	h.sendTables(c, name, format, tables, idx)
+}
+
+// sendTables answers with tables as a download named name (without its
+// extension): an Excel workbook of every table, one sheet each, or table
+// csvTable as CSV (UTF-8 with a byte-order mark).
+func (h *handler) sendTables(c *gin.Context, name, format string, tables []publisher.Table, csvTable int) {
+	var body bytes.Buffer
 	contentType := "text/csv; charset=utf-8"
 	if format == "xlsx" {
 		sheets := make([]xlsx.Sheet, len(tables))
@@ -124,18 +134,18 @@ func (h *handler) handleReachExport(c *gin.Context) {
 	} else {
 		// A byte-order mark, so that Excel opens the Hindi text as UTF-8.
 		body.WriteString("\ufeff")
-		if err := writeCSV(&body, tables[idx]); err != nil {
+		if err := writeCSV(&body, tables[csvTable]); err != nil {
 			h.fail(c, publisher.WrapError(publisher.EINTERNAL, err, "writing the CSV"))
 			return
 		}
-		name += "-" + table + ".csv"
+		name += ".csv"
 	}
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 	c.Data(http.StatusOK, contentType, body.Bytes())
 }
 
 // writeCSV writes one table, "not available" for nil cells.
-func writeCSV(buf *bytes.Buffer, t publisher.ReachTable) error {
+func writeCSV(buf *bytes.Buffer, t publisher.Table) error {
 	w := csv.NewWriter(buf)
 	if err := w.Write(t.Columns); err != nil {
 		return err

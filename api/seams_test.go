@@ -1,15 +1,19 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/prasar/prasar/publisher"
+	"github.com/prasar/prasar/publisher/xlsx"
 )
 
 // The seams between features over HTTP: the names in the publish history,
@@ -242,4 +246,69 @@ func TestRegistryHeadsOfDepartmentOverHTTP(t *testing.T) {
 	if !res.Valid || res.Summary.Officers.Create != 1 {
 		t.Errorf("importing a head = %+v, errors %+v", res.Summary, res.Errors)
 	}
+}
+
+// TestHistoryExportOverHTTP: the publish history as a file — CSV with a
+// byte-order mark and formula-safe text, or Excel — scoped like the list,
+// and the filters checked.
+func TestHistoryExportOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	edA, edB, ap := e.signIn(e.editorA), e.signIn(e.editorB), e.signIn(e.approver)
+	ctx := context.Background()
+	in := postInput(e.orgA.ID, e.xA.ID)
+	in["title"] = "=HYPERLINK(\"http://evil.example\")"
+	pA := e.approvedPost(edA, ap, in)
+	pB := e.approvedPost(edB, ap, postInput(e.orgB.ID, e.xB.ID))
+	for _, p := range []publisher.Post{pA, pB} {
+		if err := e.svc.Fanout(ctx, p.ID, p.Revision); err != nil {
+			t.Fatal(err)
+		}
+	}
+	csvRows := func(c *client, q string) [][]string {
+		t.Helper()
+		r := c.do("GET", "/api/v1/deliveries/export"+q, nil).want(t, http.StatusOK)
+		if ct := r.header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+			t.Errorf("Content-Type = %q", ct)
+		}
+		if cd := r.header.Get("Content-Disposition"); !strings.HasPrefix(cd, `attachment; filename="prasar-history-`) || !strings.HasSuffix(cd, `.csv"`) {
+			t.Errorf("Content-Disposition = %q", cd)
+		}
+		if !bytes.HasPrefix(r.body, []byte("\ufeff")) {
+			t.Error("the CSV has no byte-order mark (Excel would read the Hindi as Latin-1)")
+		}
+		rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.body, []byte("\ufeff")))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	rows := csvRows(edA, "")
+	if len(rows) != 2 || rows[0][0] != "delivery id" || rows[1][1] != pA.ID || rows[1][3] != "AGRI" || rows[1][4] != "X" || rows[1][6] != "queued" {
+		t.Fatalf("editor A's export = %q; want the header and the one delivery of the organisation", rows)
+	}
+	if !strings.HasPrefix(rows[1][2], "'=") {
+		t.Errorf("a title starting with = is written as %q; a spreadsheet would run it", rows[1][2])
+	}
+	if rows := csvRows(edB, "?orgId="+e.orgA.ID); len(rows) != 1 {
+		t.Errorf("editor B exporting A's history got %d rows", len(rows)-1)
+	}
+	if rows := csvRows(ap, "?platform=x"); len(rows) != 3 {
+		t.Errorf("the approver's export has %d rows, want both organisations' deliveries", len(rows)-1)
+	}
+
+	r := ap.do("GET", "/api/v1/deliveries/export?format=xlsx", nil).want(t, http.StatusOK)
+	if ct := r.header.Get("Content-Type"); ct != xlsx.ContentType {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	names, sheets, err := xlsx.Read(bytes.NewReader(r.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 1 || len(sheets[names[0]]) != 3 {
+		t.Errorf("workbook: sheets %q, %d rows in the first", names, len(sheets[names[0]]))
+	}
+
+	ap.do("GET", "/api/v1/deliveries/export?format=pdf", nil).wantError(t, http.StatusUnprocessableEntity, publisher.EINVALID).field(t, "format")
+	ap.do("GET", "/api/v1/deliveries/export?platform=myspace", nil).wantError(t, http.StatusUnprocessableEntity, publisher.EINVALID).field(t, "platform")
+	ap.do("GET", "/api/v1/deliveries/export?from=2026-13-01", nil).wantError(t, http.StatusUnprocessableEntity, publisher.EINVALID).field(t, "from")
 }

@@ -1,6 +1,10 @@
 package publisher
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"time"
+)
 
 // DeliveryRow is a delivery with what people read beside it in the publish
 // history and on a post's page: the post's title, the account's handle and
@@ -103,4 +107,52 @@ func (s *Service) deliveryRows(ctx context.Context, ds []*Delivery) ([]*Delivery
 		rows[i] = r
 	}
 	return rows, nil
+}
+
+// HistoryExportMax bounds the rows of one export of the publish history.
+const HistoryExportMax = 200000
+
+// historyExportPage is how many rows an export reads at a time.
+var historyExportPage = 500
+
+// ExportHistory returns the publish history matching f that the signed-in
+// user may see (scoped as ListDeliveries), every row, newest first, as a
+// table for a file: RTI replies and audits take it whole. Deliveries made
+// after the export began are left out, so that the pages it reads do not
+// shift. More than HistoryExportMax rows is EINVALID (narrow the dates).
+func (s *Service) ExportHistory(ctx context.Context, f DeliveryFilter) (Table, error) {
+	t := Table{Name: "Publish history", Columns: []string{"delivery id", "post id", "post title", "organisation", "platform", "account",
+		"status", "attempts", "queued at (IST)", "published at (IST)", "published at (UTC)", "link on the platform", "problem", "the platform's words"}}
+	if end := s.now().UTC().Add(time.Millisecond); f.To.IsZero() || f.To.After(end) {
+		f.To = end // To is exclusive; times are kept to the millisecond
+	}
+	ist := func(t *time.Time) any {
+		if t == nil {
+			return ""
+		}
+		return t.In(reachZone).Format("2006-01-02 15:04:05")
+	}
+	f.Limit = historyExportPage
+	for {
+		f.Offset = len(t.Rows)
+		rows, total, err := s.ListDeliveryRows(ctx, f)
+		if err != nil {
+			return Table{}, err
+		}
+		if total > HistoryExportMax {
+			return Table{}, &Error{Code: EINVALID, Message: fmt.Sprintf("The history has %d deliveries in this selection; an export takes at most %d. Choose fewer days.", total, HistoryExportMax),
+				Fields: []FieldError{{Field: "from", Code: "too_many", Message: "Choose a later start date or an earlier end date."}}}
+		}
+		for _, r := range rows {
+			published := ""
+			if r.PublishedAt != nil {
+				published = r.PublishedAt.UTC().Format(time.RFC3339)
+			}
+			t.Rows = append(t.Rows, []any{r.ID, r.PostID, r.PostTitle, r.OrgCode, r.Platform.Title(), r.AccountHandle, string(r.Status), int64(r.Attempts),
+				ist(&r.CreatedAt), ist(r.PublishedAt), published, r.ExternalURL, r.ErrorMessage, r.PlatformMessage})
+		}
+		if len(rows) == 0 || len(t.Rows) >= total {
+			return t, nil
+		}
+	}
 }

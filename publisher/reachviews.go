@@ -503,8 +503,8 @@ func (s *Service) ReachDefinitions(ctx context.Context) ([]MetricDefinition, err
 	return MetricDefinitions(), nil
 }
 
-// ReachTable is one table of an export.
-type ReachTable struct {
+// Table is one table of an export.
+type Table struct {
 	Name    string   `json:"name"`
 	Columns []string `json:"columns"`
 	// Rows hold strings, int64 numbers, or nil for "not available".
@@ -516,7 +516,7 @@ const NotAvailable = "not available"
 
 // ReachExport returns the dashboard of f as tables: the summary, the
 // series, the organisations ranked, the top posts, and the definitions.
-func (s *Service) ReachExport(ctx context.Context, f ReachFilter) ([]ReachTable, error) {
+func (s *Service) ReachExport(ctx context.Context, f ReachFilter) ([]Table, error) {
 	d, err := s.ReachDashboard(ctx, f)
 	if err != nil {
 		return nil, err
@@ -544,17 +544,17 @@ func (s *Service) ReachExport(ctx context.Context, f ReachFilter) ([]ReachTable,
 	if d.Filter.Platform != "" {
 		platform = d.Filter.Platform.Title()
 	}
-	summary := ReachTable{Name: "Summary", Columns: append([]string{"organisation", "platform", "from", "to"}, totalsCols...),
+	summary := Table{Name: "Summary", Columns: append([]string{"organisation", "platform", "from", "to"}, totalsCols...),
 		Rows: [][]any{append([]any{orgName, platform, d.Filter.From, d.Filter.To}, totalsRow(d.Totals)...)}}
-	series := ReachTable{Name: "By " + string(d.Granularity), Columns: append([]string{string(d.Granularity)}, totalsCols...)}
+	series := Table{Name: "By " + string(d.Granularity), Columns: append([]string{string(d.Granularity)}, totalsCols...)}
 	for _, p := range d.Series {
 		series.Rows = append(series.Rows, append([]any{p.Start}, totalsRow(p.Totals)...))
 	}
-	orgs := ReachTable{Name: "Organisations", Columns: append([]string{"rank", "code", "organisation", "संगठन"}, totalsCols...)}
+	orgs := Table{Name: "Organisations", Columns: append([]string{"rank", "code", "organisation", "संगठन"}, totalsCols...)}
 	for i, o := range d.Orgs {
 		orgs.Rows = append(orgs.Rows, append([]any{int64(i + 1), o.Code, o.NameEN, o.NameHI}, totalsRow(o.Totals)...))
 	}
-	top := ReachTable{Name: "Top posts", Columns: []string{"rank", "post", "title", "platform", "published", "reach", "views", "engagements", "link", "definition"}}
+	top := Table{Name: "Top posts", Columns: []string{"rank", "post", "title", "platform", "published", "reach", "views", "engagements", "link", "definition"}}
 	ptr := func(v *int64) any {
 		if v == nil {
 			return nil
@@ -564,9 +564,9 @@ func (s *Service) ReachExport(ctx context.Context, f ReachFilter) ([]ReachTable,
 	for i, p := range d.TopPosts {
 		top.Rows = append(top.Rows, []any{int64(i + 1), p.PostID, p.Title, p.Platform.Title(), p.Day, ptr(p.Figures.Reach), ptr(p.Figures.Views), ptr(p.Figures.Engagements), p.ExternalURL, p.DefinitionID})
 	}
-	defs := ReachTable{Name: "Definitions", Columns: []string{"definition", "platform", "API versions", "reach", "views", "engagements", "notes"}}
+	defs := Table{Name: "Definitions", Columns: []string{"definition", "platform", "API versions", "reach", "views", "engagements", "notes"}}
 	for _, df := range d.Definitions {
 		defs.Rows = append(defs.Rows, []any{df.ID, df.Platform.Title(), df.Versions, df.Reach.Text, df.Views.Text, df.Engagements.Text, df.Notes})
 	}
-	return []ReachTable{summary, series, orgs, top, defs}, nil
+	return []Table{summary, series, orgs, top, defs}, nil
 }

@@ -600,6 +600,11 @@ export const listDeliveries = (f: DeliveryFilter = {}) =>
       offset: f.offset,
     })}`,
   );
+/** historyExportUrl is where the browser downloads the publish history of f (every page) as a file. */
+export const historyExportUrl = (f: DeliveryFilter, format: 'csv' | 'xlsx') => {
+  const q = query({ orgId: f.orgId, platform: f.platform, status: f.status, from: f.from, to: f.to });
+  return `${API_BASE}/deliveries/export${q ? `${q}&` : '?'}format=${format}`;
+};
 export const getDelivery = (deliveryId: string) =>
   data<{ delivery: Delivery; attempts: Attempt[] | null }>('GET', `/deliveries/${id(deliveryId)}`);
 export const retryDelivery = (deliveryId: string) => data<Delivery>('POST', `/deliveries/${id(deliveryId)}/retry`, { body: {} });

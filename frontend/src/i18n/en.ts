@@ -395,6 +395,7 @@ export const en = {
   'history.from': 'From date (IST)',
   'history.to': 'To date (IST, inclusive)',
   'history.empty': 'No deliveries match these filters.',
+  'history.download': 'Download all {n} deliveries of these filters (for an RTI reply or an audit):',
 
   // Accounts
   'accounts.title': 'Accounts',

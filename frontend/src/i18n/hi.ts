@@ -395,6 +395,7 @@ export const hi: Dict = {
   'history.from': 'आरंभ तिथि (IST)',
   'history.to': 'अंतिम तिथि (IST, सम्मिलित)',
   'history.empty': 'इन फ़िल्टरों से कोई डिलीवरी नहीं मिली।',
+  'history.download': 'इन फ़िल्टरों की सभी {n} डिलीवरी डाउनलोड करें (RTI उत्तर या ऑडिट के लिए):',
 
   // Accounts
   'accounts.title': 'खाते',

@@ -67,6 +67,23 @@ describe('the publish history', () => {
     expect(reads.filter((p) => p.startsWith('/api/v1/deliveries')).length, 'requests for the page').toBe(1);
   });
 
+  it('offers the whole filtered history as a CSV or Excel file', async () => {
+    const fake = fakeWithHistory();
+    fake.signInAs('u-admin');
+    await boot('/history?platform=x&status=failed&from=2026-11-01&to=2026-11-28', fake);
+    await settle(50);
+    const csv = document.querySelector<HTMLAnchorElement>('[data-testid="history-export-csv"]');
+    const xlsx = document.querySelector<HTMLAnchorElement>('[data-testid="history-export-xlsx"]');
+    expect(csv?.hasAttribute('download')).toBe(true);
+    for (const [a, format] of [[csv, 'csv'], [xlsx, 'xlsx']] as const) {
+      const u = new URL(a!.getAttribute('href')!, 'http://localhost');
+      expect(u.pathname).toBe('/api/v1/deliveries/export');
+      expect(Object.fromEntries(u.searchParams)).toEqual({ platform: 'x', status: 'failed', from: '2026-11-01', to: '2026-11-28', format });
+    }
+    expect(text('history-exports')).toContain('Download all');
+    expect(document.getElementById(csv!.getAttribute('aria-describedby')!)?.textContent).toContain('deliveries of these filters');
+  });
+
   it('renders the names in Hindi too, and retries a failed delivery from its row', async () => {
     const fake = fakeWithHistory();
     fake.users.find((u) => u.id === 'u-admin')!.lang = 'hi';

@@ -62,19 +62,22 @@ export class HistoryView implements View {
     return this.ctx.user?.role === 'editor';
   }
 
+  /** filter is the applied filters, as the API takes them. */
+  private filter(): api.DeliveryFilter {
+    return {
+      orgId: this.f.orgId || undefined,
+      platform: this.f.platform,
+      status: this.f.status ? [this.f.status] : undefined,
+      from: this.f.from || undefined,
+      to: this.f.to || undefined,
+    };
+  }
+
   private async load(): Promise<void> {
     this.error = null;
     this.errors.clear();
     try {
-      const page = await api.listDeliveries({
-        orgId: this.f.orgId || undefined,
-        platform: this.f.platform,
-        status: this.f.status ? [this.f.status] : undefined,
-        from: this.f.from || undefined,
-        to: this.f.to || undefined,
-        limit: LIMIT,
-        offset: this.offset,
-      });
+      const page = await api.listDeliveries({ ...this.filter(), limit: LIMIT, offset: this.offset });
       this.rows = page.data;
       this.total = page.total;
     } catch (err) {
@@ -200,7 +203,14 @@ export class HistoryView implements View {
           ? loadError(this.error, lang, () => void this.load())
           : this.rows.length === 0
             ? html`<p class="empty" data-testid="history-empty">${t('history.empty')}</p>`
-            : html`<div class="table-wrap">
+            : html`<p class="button-row" data-testid="history-exports">
+                  <span id="history-exports-what">${t('history.download', { n: this.total })}</span>
+                  <a class="button button--secondary button--small" href=${api.historyExportUrl(this.filter(), 'csv')} download
+                    aria-describedby="history-exports-what" data-testid="history-export-csv">CSV</a>
+                  <a class="button button--secondary button--small" href=${api.historyExportUrl(this.filter(), 'xlsx')} download
+                    aria-describedby="history-exports-what" data-testid="history-export-xlsx">Excel</a>
+                </p>
+                <div class="table-wrap">
                   <table class="table table--dense" data-testid="history-table">
                     <caption class="visually-hidden">${t('history.title')}</caption>
                     <thead>
