@@ -158,6 +158,9 @@ func TestReachExportAPI(t *testing.T) {
 	if s := sheets["Organisations"]; len(s) != 3 || s[1][1] != "HLTH" || s[2][5] != publisher.NotAvailable {
 		t.Errorf("Organisations = %q", s)
 	}
+	if s := sheets["Definitions"]; len(s) < 2 || len(s[0]) != 12 || s[0][8] != "पहुँच" || s[1][8] == "" || s[1][8] == s[1][3] {
+		t.Errorf("Definitions = %q; want each in English and in Hindi", s)
+	}
 
 	approver.do("GET", "/api/v1/reach/export?format=pdf", nil).wantError(t, http.StatusUnprocessableEntity, publisher.EINVALID).field(t, "format")
 	approver.do("GET", "/api/v1/reach/export?table=everything", nil).wantError(t, http.StatusUnprocessableEntity, publisher.EINVALID).field(t, "table")

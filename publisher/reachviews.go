@@ -564,9 +564,12 @@ func (s *Service) ReachExport(ctx context.Context, f ReachFilter) ([]Table, erro
 	for i, p := range d.TopPosts {
 		top.Rows = append(top.Rows, []any{int64(i + 1), p.PostID, p.Title, p.Platform.Title(), p.Day, ptr(p.Figures.Reach), ptr(p.Figures.Views), ptr(p.Figures.Engagements), p.ExternalURL, p.DefinitionID})
 	}
-	defs := Table{Name: "Definitions", Columns: []string{"definition", "platform", "API versions", "reach", "views", "engagements", "notes"}}
+	// The definitions in both languages: the review reads them beside the figures.
+	defs := Table{Name: "Definitions", Columns: []string{"definition", "platform", "API versions", "reach", "views", "engagements", "notes",
+		"API संस्करण", "पहुँच", "व्यूज़", "सहभागिता", "टिप्पणी"}}
 	for _, df := range d.Definitions {
-		defs.Rows = append(defs.Rows, []any{df.ID, df.Platform.Title(), df.Versions, df.Reach.Text, df.Views.Text, df.Engagements.Text, df.Notes})
+		defs.Rows = append(defs.Rows, []any{df.ID, df.Platform.Title(), df.Versions, df.Reach.Text, df.Views.Text, df.Engagements.Text, df.Notes,
+			df.VersionsHI, df.Reach.TextHI, df.Views.TextHI, df.Engagements.TextHI, df.NotesHI})
 	}
 	return []Table{summary, series, orgs, top, defs}, nil
 }
