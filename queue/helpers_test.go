@@ -153,6 +153,40 @@ func (f *fakeHandlers) Reconcile(ctx context.Context) (publisher.ReconcileReport
 	return publisher.ReconcileReport{}, nil
 }
 
+func (f *fakeHandlers) CheckCases(ctx context.Context) (publisher.CaseCheckReport, error) {
+	id, _ := asynq.GetTaskID(ctx)
+	f.mu.Lock()
+	f.checks = append(f.checks, id)
+	f.mu.Unlock()
+	if f.check != nil {
+		return f.check(ctx)
+	}
+	return publisher.CaseCheckReport{}, nil
+}
+
+func (f *fakeHandlers) checkCalls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.checks...)
+}
+
+func (f *fakeHandlers) RefreshTokens(ctx context.Context) (publisher.RefreshReport, error) {
+	id, _ := asynq.GetTaskID(ctx)
+	f.mu.Lock()
+	f.refreshes = append(f.refreshes, id)
+	f.mu.Unlock()
+	if f.refresh != nil {
+		return f.refresh(ctx)
+	}
+	return publisher.RefreshReport{}, nil
+}
+
+func (f *fakeHandlers) refreshCalls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.refreshes...)
+}
+
 // calls returns copies of the recorded calls.
 func (f *fakeHandlers) calls() (fanouts []fanoutPayload, deliveries, reconciles []string) {
 	f.mu.Lock()

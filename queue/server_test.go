@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -194,71 +193,6 @@ func TestServerMalformedPayloadArchived(t *testing.T) {
 	}
 	if f, d, _ := h.calls(); len(f)+len(d) != 0 {
 		t.Errorf("handlers called with malformed payloads: %v %v", f, d)
-	}
-}
-
-func TestServerReconcileOncePerBucket(t *testing.T) {
-	r := testRedis(t)
-	h := &fakeHandlers{}
-	cfg := testConfig()
-	cfg.ReconcileEvery = time.Second
-	a, err := NewServer(r, cfg, h, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := NewServer(r, cfg, h, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	if err := a.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Shutdown()
-	// Out of phase, so that b asks for each bucket after a's reconcile of
-	// it has finished.
-	time.Sleep(500 * time.Millisecond)
-	if err := b.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer b.Shutdown()
-	time.Sleep(3200 * time.Millisecond)
-	a.Shutdown()
-	b.Shutdown()
-	end := time.Now()
-	_, _, ids := h.calls()
-	buckets := int(end.Unix()-start.Unix()) + 1
-	if len(ids) < 3 || len(ids) > buckets {
-		t.Errorf("%d reconciles in %d buckets: %v", len(ids), buckets, ids)
-	}
-	seen := map[string]bool{}
-	for _, id := range ids {
-		if seen[id] {
-			t.Errorf("bucket %s reconciled twice: %v", id, ids)
-		}
-		seen[id] = true
-	}
-}
-
-func TestServerReconcileFailureNotRetried(t *testing.T) {
-	r := testRedis(t)
-	h := &fakeHandlers{reconcile: func(context.Context) (publisher.ReconcileReport, error) {
-		return publisher.ReconcileReport{}, errors.New("store down")
-	}}
-	cfg := testConfig()
-	cfg.ReconcileEvery = time.Hour
-	startServer(t, r, cfg, h)
-	var archived []*asynq.TaskInfo
-	eventually(t, 10*time.Second, "reconcile archived", func() bool {
-		var err error
-		archived, err = asynq.NewInspectorFromRedisClient(r.rdb).ListArchivedTasks(QueueCritical)
-		return err == nil && len(archived) == 1
-	})
-	if archived[0].Type != TypeReconcile || archived[0].Retried != 0 {
-		t.Errorf("archived %s retried %d, want a reconcile retried 0 times", archived[0].Type, archived[0].Retried)
-	}
-	if _, _, ids := h.calls(); len(ids) != 1 {
-		t.Errorf("%d reconciles, want 1", len(ids))
 	}
 }
 

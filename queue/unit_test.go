@@ -121,24 +121,6 @@ func TestTaskIDs(t *testing.T) {
 	if got, want := fanoutTaskID("p1", 3), "fanout:p1:3"; got != want {
 		t.Errorf("fanoutTaskID = %q, want %q", got, want)
 	}
-	every := 30 * time.Second
-	tests := []struct {
-		a, b time.Time
-		same bool
-	}{
-		{time.Unix(60, 0), time.Unix(89, 999_999_999), true},
-		{time.Unix(89, 0), time.Unix(90, 0), false},
-		{time.Unix(1_700_000_010, 0), time.Unix(1_700_000_011, 0), true},
-	}
-	for _, tt := range tests {
-		a, b := periodicTaskID(TypeReconcile, tt.a, every), periodicTaskID(TypeReconcile, tt.b, every)
-		if (a == b) != tt.same {
-			t.Errorf("periodicTaskID(TypeReconcile, %v) = %q, periodicTaskID(TypeReconcile, %v) = %q; same bucket: %v", tt.a.Unix(), a, tt.b.Unix(), b, tt.same)
-		}
-	}
-	if got, want := periodicTaskID(TypeReconcile, time.Unix(1_700_000_010, 0), every), "reconcile:56666667"; got != want {
-		t.Errorf("periodicTaskID = %q, want %q (unix/period)", got, want)
-	}
 }
 
 func TestConfigValidate(t *testing.T) {
