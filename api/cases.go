@@ -202,22 +202,7 @@ func (h *handler) handleExportCases(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	name := "cases-" + x.ExportedAt.In(ist).Format("20060102-1504")
-	if format == "json" {
-		b, err := json.MarshalIndent(x, "", "  ")
-		if err != nil {
-			h.fail(c, err)
-			return
-		}
-		caseDownload(c, name+".json", "application/json; charset=utf-8", b)
-		return
-	}
-	var buf bytes.Buffer
-	if err := publisher.WriteCasesCSV(&buf, x); err != nil {
-		h.fail(c, err)
-		return
-	}
-	caseDownload(c, name+".csv", "text/csv; charset=utf-8", buf.Bytes())
+	h.sendCaseExport(c, "cases-"+x.ExportedAt.In(ist).Format("20060102-1504"), format, x, func(buf *bytes.Buffer) error { return publisher.WriteCasesCSV(buf, x) })
 }
 
 // handleGetCase serves GET /api/v1/cases/:id: the case page (CaseView).
@@ -252,9 +237,14 @@ func (h *handler) handleExportCase(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	name := "case-" + x.Case.Ref
+	h.sendCaseExport(c, "case-"+x.Case.Ref, format, x, func(buf *bytes.Buffer) error { return publisher.WriteCaseCSV(buf, x) })
+}
+
+// sendCaseExport answers with an export as a download named name (without
+// its extension): v as indented JSON, or what writeCSV writes.
+func (h *handler) sendCaseExport(c *gin.Context, name, format string, v any, writeCSV func(*bytes.Buffer) error) {
 	if format == "json" {
-		b, err := json.MarshalIndent(x, "", "  ")
+		b, err := json.MarshalIndent(v, "", "  ")
 		if err != nil {
 			h.fail(c, err)
 			return
@@ -263,7 +253,7 @@ func (h *handler) handleExportCase(c *gin.Context) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := publisher.WriteCaseCSV(&buf, x); err != nil {
+	if err := writeCSV(&buf); err != nil {
 		h.fail(c, err)
 		return
 	}
